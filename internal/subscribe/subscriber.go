@@ -1,0 +1,206 @@
+// Package subscribe is the gateway-side consumer of the backend's
+// Push.SubscribePush stream. It keeps one subscription alive for as long as
+// its context lives: it reconnects after every transport error, Aborted,
+// ResourceExhausted, Unavailable and end of stream, waiting a jittered
+// exponential backoff, and resumes from the cursor of the last event its
+// handler accepted, so events still in the backend's ring arrive exactly
+// once across reconnects.
+package subscribe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+
+	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
+)
+
+// ErrStreamClosed is the failure of a stream the backend ended with status
+// OK. Run returns it, wrapped, only with Config.NoReconnect; otherwise it
+// reconnects.
+var ErrStreamClosed = errors.New("backend closed the stream")
+
+// Subscriber follows the push stream of one gateway client id.
+type Subscriber struct {
+	cfg     Config
+	metrics instruments
+	running atomic.Bool
+
+	mu     sync.Mutex
+	cursor string
+}
+
+// New validates cfg and returns a Subscriber that has not connected yet.
+func New(cfg Config) (*Subscriber, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("subscribe config: %w", err)
+	}
+	in, err := newInstruments(cfg.Meter)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe metrics: %w", err)
+	}
+	return &Subscriber{cfg: cfg, metrics: in, cursor: cfg.Cursor}, nil
+}
+
+// Run is New followed by Subscriber.Run.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}
+
+// Cursor returns the cursor of the last event whose handler returned nil, or
+// Config.Cursor before any. It is safe to call while Run runs and after it
+// returns: resuming from it later neither skips nor repeats a handled event.
+func (s *Subscriber) Cursor() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cursor
+}
+
+func (s *Subscriber) setCursor(c string) {
+	s.mu.Lock()
+	s.cursor = c
+	s.mu.Unlock()
+}
+
+// Run subscribes and handles events until ctx is done, then returns nil:
+// cancellation is the normal way to stop it, and a nil result tells the
+// caller that nothing went wrong. This holds even when a stream or the
+// handler failed in the same instant, since such a failure is usually the
+// cancellation itself. It returns an error only for a failure no
+// retry can fix (see terminalCodes), a handler error, or, with
+// Config.NoReconnect, the first stream failure. Run may be called again after
+// it returns and then resumes from Cursor; it must not run twice at once,
+// since two streams with one client id would keep replacing each other.
+func (s *Subscriber) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return errors.New("subscribe: already running")
+	}
+	defer s.running.Store(false)
+
+	// attempt is the backoff attempt for the next failure; it restarts at 0
+	// once a stream delivers an event, so a backend that serves for a while
+	// between failures is retried promptly.
+	attempt := 0
+	streamAttempt := 0
+	for {
+		progressed, err := s.stream(ctx, streamAttempt)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if herr := (*handlerError)(nil); errors.As(err, &herr) {
+			return fmt.Errorf("subscribe: %w", herr)
+		}
+		code := codeOf(err)
+		if code == codes.OK {
+			err = ErrStreamClosed
+		}
+		if why, ok := terminalCodes[code]; ok {
+			return fmt.Errorf("subscribe push: %s, not retrying: %w", why, err)
+		}
+		if s.cfg.NoReconnect {
+			return fmt.Errorf("subscribe push: %w", err)
+		}
+		if progressed {
+			attempt = 0
+		}
+		delay := s.cfg.Backoff.Delay(attempt, s.cfg.Rand())
+		s.cfg.Logger.Warn("push stream ended, reconnecting",
+			zap.String("client_id", s.cfg.ClientID),
+			zap.Stringer("code", code),
+			zap.Error(err),
+			zap.Int("attempt", attempt),
+			zap.Duration("delay", delay))
+		if s.cfg.OnRetry != nil {
+			s.cfg.OnRetry(err, attempt, delay)
+		}
+		if err := s.cfg.Sleep(ctx, delay); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("subscribe: backoff sleep: %w", err)
+		}
+		s.metrics.reconnected(ctx, code)
+		attempt++
+		streamAttempt = attempt
+	}
+}
+
+// handlerError marks a failure of Config.Handler, which ends Run, apart from
+// a failure of the stream, which is retried.
+type handlerError struct {
+	cursor string
+	err    error
+}
+
+func (e *handlerError) Error() string {
+	return fmt.Sprintf("handle event %q: %v", e.cursor, e.err)
+}
+
+func (e *handlerError) Unwrap() error { return e.err }
+
+// stream runs one subscription until it fails, and reports whether it
+// delivered at least one event. The error is never nil.
+func (s *Subscriber) stream(ctx context.Context, attempt int) (progressed bool, err error) {
+	// Cancelling the stream's own context releases it on every return,
+	// including a handler error in the middle of the stream.
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	cursor := s.Cursor()
+	req := &pushv1.GatewaySubscribeRequest{
+		GatewayClientId: s.cfg.ClientID,
+		Cursor:          cursor,
+		FromStart:       cursor == "" && s.cfg.FromStart,
+	}
+	st, err := s.cfg.Client.SubscribePush(sctx, req)
+	if err != nil {
+		return false, err
+	}
+	md, err := st.Header()
+	if err != nil {
+		return false, err
+	}
+	// grpc-go returns a nil header for a stream that failed before it
+	// started (a trailers-only response); Recv then returns why.
+	if md != nil {
+		info := parseStart(md, attempt, cursor)
+		s.cfg.Logger.Info("push stream started",
+			zap.String("client_id", s.cfg.ClientID),
+			zap.String("start", info.Start),
+			zap.String("reset_reason", info.ResetReason),
+			zap.Int64("missed", info.Missed),
+			zap.String("incarnation", info.Incarnation),
+			zap.Int("attempt", info.Attempt),
+			zap.String("cursor", info.Cursor))
+		if s.cfg.OnStart != nil {
+			s.cfg.OnStart(info)
+		}
+	}
+	for {
+		ev, err := st.Recv()
+		if err != nil {
+			return progressed, err
+		}
+		progressed = true
+		if err := s.cfg.Handler(ctx, ev); err != nil {
+			return true, &handlerError{cursor: ev.GetCursor(), err: err}
+		}
+		// An event without a cursor cannot be resumed after; keeping the
+		// previous cursor may repeat events on reconnect, whereas forgetting
+		// it would silently restart live and skip some.
+		if c := ev.GetCursor(); c != "" {
+			s.setCursor(c)
+		}
+		s.metrics.handled(ctx)
+	}
+}
