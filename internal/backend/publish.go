@@ -1,0 +1,66 @@
+package backend
+
+import (
+	"bytes"
+	"context"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
+)
+
+// Publish appends one event and returns its cursor. An empty event_type or
+// a payload over Config.MaxPayload is InvalidArgument; after Close it is
+// Unavailable.
+func (s *Server) Publish(_ context.Context, req *pushv1.PublishRequest) (*pushv1.PublishResponse, error) {
+	if req.GetEventType() == "" {
+		return nil, status.Error(codes.InvalidArgument, "event_type is required")
+	}
+	if n := len(req.GetPayload()); n > s.cfg.MaxPayload {
+		return nil, status.Errorf(codes.InvalidArgument, "payload is %d bytes, over the limit of %d bytes", n, s.cfg.MaxPayload)
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, errShuttingDown
+	}
+	return &pushv1.PublishResponse{Cursor: s.Append(req.GetEventType(), req.GetUserId(), req.GetPayload())}, nil
+}
+
+// Append appends one event for an in-process publisher and returns its
+// cursor. It copies payload, never blocks on subscribers, and does not
+// apply Publish's checks: its caller is trusted code, not a request.
+func (s *Server) Append(eventType, userID string, payload []byte) string {
+	now := s.cfg.Now()
+	ev := &pushv1.PushEvent{
+		EventType: eventType,
+		UserId:    userID,
+		Payload:   bytes.Clone(payload),
+		CreatedAt: timestamppb.New(now),
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireLocked(now)
+	ev.Cursor = FormatCursor(Cursor{Incarnation: s.inc, Seq: s.ring.next})
+	_, full := s.ring.push(entry{at: now, ev: ev})
+	s.in.published.Add(context.Background(), 1)
+	if full {
+		s.in.evictedCount(1)
+	}
+	oldest, next := s.ring.oldest(), s.ring.next
+	for _, sub := range s.subs {
+		switch {
+		case sub.next < oldest:
+			// Its next event was just evicted: continuing would be a gap.
+			s.dropLocked(sub)
+		case next-max(sub.sent.Load(), sub.liveFrom) > uint64(s.cfg.MaxLag):
+			s.dropLocked(sub)
+		default:
+			sub.wake()
+		}
+	}
+	return ev.Cursor
+}

@@ -1,0 +1,85 @@
+package backend
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
+)
+
+func TestPublishAssignsCursorsAndStamps(t *testing.T) {
+	ctx := testContext(t)
+	h := newHarness(t, Config{MaxPayload: 16})
+	for i, want := range []string{cursorOf(1), cursorOf(2)} {
+		resp, err := h.client.Publish(ctx, &pushv1.PublishRequest{EventType: "t", UserId: "u", Payload: bytes.Repeat([]byte{'x'}, 16)})
+		if err != nil || resp.GetCursor() != want {
+			t.Fatalf("Publish #%d = %v, %v, want cursor %q", i+1, resp, err, want)
+		}
+		h.clock.Advance(time.Second)
+	}
+	if got, want := h.srv.Append("a", "u2", []byte("p")), cursorOf(3); got != want {
+		t.Errorf("Append() = %q, want %q", got, want)
+	}
+
+	st, _ := h.subscribe(ctx, &pushv1.GatewaySubscribeRequest{GatewayClientId: "gw", FromStart: true})
+	for i, want := range []struct {
+		typ, user, payload string
+		at                 time.Time
+	}{
+		{"t", "u", "xxxxxxxxxxxxxxxx", testStart},
+		{"t", "u", "xxxxxxxxxxxxxxxx", testStart.Add(time.Second)},
+		{"a", "u2", "p", testStart.Add(2 * time.Second)},
+	} {
+		ev, err := st.Recv()
+		if err != nil {
+			t.Fatalf("Recv() #%d = %v, want an event", i+1, err)
+		}
+		if ev.GetCursor() != cursorOf(uint64(i+1)) || ev.GetEventType() != want.typ || ev.GetUserId() != want.user ||
+			string(ev.GetPayload()) != want.payload || !ev.GetCreatedAt().AsTime().Equal(want.at) {
+			t.Errorf("Recv() #%d = %v, want cursor %s, type %q, user %q, payload %q, created_at %v",
+				i+1, ev, cursorOf(uint64(i+1)), want.typ, want.user, want.payload, want.at)
+		}
+	}
+}
+
+func TestAppendCopiesPayload(t *testing.T) {
+	ctx := testContext(t)
+	h := newHarness(t, Config{})
+	p := []byte("before")
+	h.srv.Append("t", "", p)
+	copy(p, "after!")
+	st, _ := h.subscribe(ctx, &pushv1.GatewaySubscribeRequest{GatewayClientId: "gw", FromStart: true})
+	ev, err := st.Recv()
+	if err != nil || string(ev.GetPayload()) != "before" {
+		t.Errorf("Recv() = %v, %v, want payload %q", ev, err, "before")
+	}
+}
+
+func TestPublishRejectsInvalid(t *testing.T) {
+	tests := []struct {
+		name string
+		req  *pushv1.PublishRequest
+		want string
+	}{
+		{"empty type", &pushv1.PublishRequest{Payload: []byte("x")}, "event_type is required"},
+		{"payload over limit", &pushv1.PublishRequest{EventType: "t", Payload: make([]byte, 17)}, "payload is 17 bytes, over the limit of 16 bytes"},
+	}
+	ctx := testContext(t)
+	h := newHarness(t, Config{MaxPayload: 16})
+	for _, tt := range tests {
+		resp, err := h.client.Publish(ctx, tt.req)
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument || st.Message() != tt.want {
+			t.Errorf("Publish(%s) = %v, %v, want InvalidArgument %q", tt.name, resp, err, tt.want)
+		}
+	}
+	if n := h.srv.Len(); n != 0 {
+		t.Errorf("Len() after rejected publishes = %d, want 0", n)
+	}
+	if got := h.metric(publishedName); got != 0 {
+		t.Errorf("%s = %d, want 0", publishedName, got)
+	}
+}
