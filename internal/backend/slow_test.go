@@ -88,7 +88,8 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 	resumed, md := h.subscribe(ctx, &pushv1.GatewaySubscribeRequest{GatewayClientId: "slow", Cursor: cursorOf(last)})
 	oldest := uint64(total - maxEvents + 1)
 	want := header(pushv1.MetadataStart, pushv1.StartReset, pushv1.MetadataResetReason, pushv1.ReasonExpired,
-		pushv1.MetadataMissed, strconv.FormatUint(oldest-last-1, 10))
+		pushv1.MetadataMissed, strconv.FormatUint(oldest-last-1, 10),
+		pushv1.MetadataResumeCursor, cursorOf(oldest-1))
 	if got := galaxyHeader(md); !maps.Equal(got, want) {
 		t.Errorf("resume from %d header = %v, want %v", last, got, want)
 	}

@@ -110,6 +110,8 @@ func (s *Server) open(req *pushv1.GatewaySubscribeRequest, now time.Time) (*subs
 		md.Set(pushv1.MetadataMissed, strconv.FormatUint(oldest-cur.Seq-1, 10))
 	}
 
+	md.Set(pushv1.MetadataResumeCursor, FormatCursor(Cursor{Incarnation: s.inc, Seq: start - 1}))
+
 	if old := s.subs[id]; old != nil {
 		s.in.replaced.Add(context.Background(), 1)
 		s.log.Info("replacing subscription", zap.String("gateway_client_id", id))

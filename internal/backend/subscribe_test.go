@@ -119,7 +119,18 @@ func TestSubscribeStart(t *testing.T) {
 			h.publishN(ctx, tt.published)
 			tt.req.GatewayClientId = "gw"
 			st, md := h.subscribe(ctx, tt.req)
-			if got := galaxyHeader(md); !maps.Equal(got, tt.wantHeader) {
+			got := galaxyHeader(md)
+			// The resume cursor is just before the first event the stream
+			// sends: the first replayed, or the first live one.
+			wantResume := cursorOf(uint64(tt.published))
+			if len(tt.wantReplay) > 0 {
+				wantResume = cursorOf(tt.wantReplay[0] - 1)
+			}
+			if rc := got[pushv1.MetadataResumeCursor]; rc != wantResume {
+				t.Errorf("SubscribePush(%v) resume cursor = %q, want %q", tt.req, rc, wantResume)
+			}
+			delete(got, pushv1.MetadataResumeCursor)
+			if !maps.Equal(got, tt.wantHeader) {
 				t.Errorf("SubscribePush(%v) header = %v, want %v", tt.req, got, tt.wantHeader)
 			}
 			if got := recvSeqs(t, st, len(tt.wantReplay)); !slices.Equal(got, tt.wantReplay) {
@@ -157,7 +168,12 @@ func TestSubscribeAfterAgeEviction(t *testing.T) {
 			h.clock.Advance(30 * time.Second)
 			req := &pushv1.GatewaySubscribeRequest{GatewayClientId: "gw", Cursor: cursorOf(tt.cursor)}
 			st, md := h.subscribe(ctx, req)
-			if got := galaxyHeader(md); !maps.Equal(got, tt.wantHeader) {
+			got := galaxyHeader(md)
+			if rc, want := got[pushv1.MetadataResumeCursor], cursorOf(3); rc != want {
+				t.Errorf("SubscribePush(%v) resume cursor = %q, want %q", req, rc, want)
+			}
+			delete(got, pushv1.MetadataResumeCursor)
+			if !maps.Equal(got, tt.wantHeader) {
 				t.Errorf("SubscribePush(%v) header = %v, want %v", req, got, tt.wantHeader)
 			}
 			if got, want := recvSeqs(t, st, 2), seqRange(4, 5); !slices.Equal(got, want) {

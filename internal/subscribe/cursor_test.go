@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
@@ -133,5 +134,37 @@ func TestFirstRequest(t *testing.T) {
 				t.Errorf("requests = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A stream that breaks before its first event must resume from the point
+// the backend named in its header, not start live again and lose the gap.
+func TestAdoptsResumeCursorFromHeader(t *testing.T) {
+	ctx, cancel := testContext(t)
+	opened := make(chan int, 1)
+	header := metadata.Pairs(pushv1.MetadataStart, pushv1.StartLive, pushv1.MetadataResumeCursor, "head-7")
+	h := newHarness(t, script(
+		func(_ int, _ *pushv1.GatewaySubscribeRequest, st pushStream) error {
+			if err := st.SendHeader(header); err != nil {
+				return err
+			}
+			return status.Error(codes.Unavailable, "down")
+		},
+		hold(opened, nil),
+	))
+	rec, sl := &recorder{}, &sleepRecorder{}
+	s := newTestSubscriber(t, h, rec, sl, nil)
+	done := start(ctx, s)
+	receive(t, ctx, opened, "the held stream")
+	cancel()
+	if err := receive(t, t.Context(), done, "Run to return"); err != nil {
+		t.Fatalf("Run() after cancel = %v, want nil", err)
+	}
+	reqs := h.stub.requests()
+	if len(reqs) != 2 || reqs[1].GetCursor() != "head-7" || reqs[1].GetFromStart() {
+		t.Errorf("requests = %v, want the second to resume from cursor head-7", reqs)
+	}
+	if got := s.Cursor(); got != "head-7" {
+		t.Errorf("Cursor() = %q, want head-7", got)
 	}
 }

@@ -174,7 +174,14 @@ func (s *Subscriber) stream(ctx context.Context, attempt int) (progressed bool, 
 	// started (a trailers-only response); Recv then returns why.
 	if md != nil {
 		info := parseStart(md, attempt, cursor)
-		s.cfg.Logger.Info("push stream started",
+		// Adopt the backend's resume point: a live or from-start stream
+		// that breaks before its first event then resumes instead of
+		// starting live again, and after a reset the events already
+		// reported missed are not reported again.
+		if rc := md.Get(pushv1.MetadataResumeCursor); len(rc) > 0 && rc[0] != "" {
+			s.setCursor(rc[0])
+		}
+		s.cfg.Logger.Debug("push stream started",
 			zap.String("client_id", s.cfg.ClientID),
 			zap.String("start", info.Start),
 			zap.String("reset_reason", info.ResetReason),

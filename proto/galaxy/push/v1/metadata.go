@@ -14,6 +14,12 @@ const (
 	// MetadataResetReason says why a cursor could not be resumed: one of the
 	// Reason* values. Only sent with StartReset.
 	MetadataResetReason = "galaxy-reset-reason"
+	// MetadataResumeCursor is the cursor just before the stream's first
+	// event: where a subscriber that has handled nothing yet must resume if
+	// this stream breaks. Without it a live subscriber that drops before its
+	// first event would reconnect live again and lose what was published in
+	// between; after a reset it also stops the same loss being counted twice.
+	MetadataResumeCursor = "galaxy-resume-cursor"
 	// MetadataIncarnation identifies the backend incarnation serving the
 	// stream, as the hex string embedded in its cursors.
 	MetadataIncarnation = "galaxy-incarnation"
