@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// testStreams captures a command's output.
+func testStreams() (IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	return IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, out, errOut
+}
+
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// execute runs one command built by build with argv, through the root's
+// global flags, and returns its error.
+func execute(t *testing.T, args []string, build func(g *globalOptions) *cobra.Command) error {
+	t.Helper()
+	streams, _, _ := testStreams()
+	g := &globalOptions{streams: streams, logLevel: "error", logFormat: "console"}
+	cmd := build(g)
+	cmd.SetArgs(args)
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.ErrOut)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
+	_, err := cmd.ExecuteContextC(testContext(t))
+	return err
+}
+
+func TestTailFlagsParse(t *testing.T) {
+	t.Setenv("GALAXYCTL_ADDR", "")
+	var got *tailOptions
+	err := execute(t, []string{"--target", "backend", "--cursor", "00000000000000ab-0000000000000003",
+		"-o", "json", "-n", "5", "--timeout", "2s", "--no-reconnect", "--user", "u1", "-H", "x-team=push",
+		"--backoff-base", "100ms", "--backoff-max", "1s"},
+		func(g *globalOptions) *cobra.Command {
+			return newTailCmd(g, func(_ context.Context, o *tailOptions) error { got = o; return nil })
+		})
+	if err != nil {
+		t.Fatalf("tail = %v, want nil", err)
+	}
+	if got.target != "backend" || got.cursor != "00000000000000ab-0000000000000003" || got.output != "json" ||
+		got.count != 5 || got.timeout != 2*time.Second || !got.noReconnect || got.user != "u1" ||
+		got.backoffBase != 100*time.Millisecond || got.backoffMax != time.Second || got.client.addr != defaultAddr {
+		t.Errorf("tail options = %+v, want the flags given", got)
+	}
+	if v := got.client.md.Get("x-team"); len(v) != 1 || v[0] != "push" {
+		t.Errorf("tail -H x-team=push metadata = %v, want [push]", v)
+	}
+	if !strings.HasPrefix(got.clientID, "tail-") {
+		t.Errorf("tail default client id = %q, want a unique tail-… id", got.clientID)
+	}
+}
+
+func TestTailDefaultClientIDsDiffer(t *testing.T) {
+	a, b := defaultTailClientID(), defaultTailClientID()
+	if a == b {
+		t.Errorf("defaultTailClientID() twice = %q, %q, want two different ids", a, b)
+	}
+}
+
+func TestAddrFromEnv(t *testing.T) {
+	t.Setenv("GALAXYCTL_ADDR", "127.0.0.9:7777")
+	var got *publishOptions
+	err := execute(t, nil, func(g *globalOptions) *cobra.Command {
+		return newPublishCmd(g, func(_ context.Context, o *publishOptions) error { got = o; return nil })
+	})
+	if err != nil || got.client.addr != "127.0.0.9:7777" {
+		t.Errorf("publish with GALAXYCTL_ADDR = %v, addr %q, want nil and 127.0.0.9:7777", err, got.client.addr)
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	t.Setenv("GALAXYCTL_ADDR", "")
+	tail := func(g *globalOptions) *cobra.Command { return newTailCmd(g, nopRun[tailOptions]) }
+	serve := func(g *globalOptions) *cobra.Command { return newServeCmd(g, nopRun[serveOptions]) }
+	publish := func(g *globalOptions) *cobra.Command { return newPublishCmd(g, nopRun[publishOptions]) }
+	tests := []struct {
+		args  []string
+		build func(*globalOptions) *cobra.Command
+		want  string
+	}{
+		{[]string{"--target", "x"}, tail, `--target "x" is not one of backend or gateway`},
+		{[]string{"-o", "yaml"}, tail, `--output "yaml" is not one of pretty or json`},
+		{[]string{"--cursor", "zz"}, tail, `--cursor: cursor "zz"`},
+		{[]string{"--cursor", "00000000000000ab-0000000000000003", "--from-start"}, tail, "--cursor and --from-start are alternatives"},
+		{[]string{"--target", "gateway", "--cursor", "00000000000000ab-0000000000000003"}, tail, "--cursor is only for --target backend"},
+		{[]string{"--heartbeats"}, tail, "--heartbeats is only for --target gateway"},
+		{[]string{"-n", "-1"}, tail, "--count must be 0 (no limit) or positive"},
+		{[]string{"--backoff-base", "0s"}, tail, "--backoff-base must be positive"},
+		{[]string{"--backoff-base", "2s", "--backoff-max", "1s"}, tail, "--backoff-max (1s) must be at least --backoff-base (2s)"},
+		{[]string{"--addr", "nohost"}, tail, `--addr "nohost" is not HOST:PORT`},
+		{[]string{"-H", "novalue"}, tail, `--header "novalue": want key=value`},
+		{[]string{"--count", "x"}, tail, `invalid argument "x" for "-n, --count"`},
+		{[]string{"--heartbeat", "-1s"}, serve, "--heartbeat must be 0 (off) or positive, got -1s"},
+		{[]string{"--role", "edge"}, serve, `--role "edge" is not one of all, backend or gateway`},
+		{[]string{"--role", "gateway"}, serve, "--role gateway needs --backend"},
+		{[]string{"--backend", "127.0.0.1:1"}, serve, "--backend is only for --role gateway"},
+		{[]string{"--ring-size", "0"}, serve, "--ring-size must be at least 1"},
+		{[]string{"--freshness", "0s"}, serve, "--freshness must be positive"},
+		{[]string{"--tls-cert", "a.pem"}, serve, "--tls-cert and --tls-key go together"},
+		{[]string{"--publish-rate", "-1"}, serve, "--publish-rate must be 0 or positive"},
+		{[]string{"--count", "0"}, publish, "--count must be at least 1"},
+		{[]string{"--type", ""}, publish, "--type must not be empty"},
+		{[]string{"--payload", "@/nonexistent/file"}, publish, "--payload @/nonexistent/file"},
+	}
+	for _, tt := range tests {
+		err := execute(t, tt.args, tt.build)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v = %v, want an error containing %q", tt.args, err, tt.want)
+			continue
+		}
+		if code := exitCode(context.Background(), err); code != ExitUsage {
+			t.Errorf("exitCode(%v) = %d, want %d", err, code, ExitUsage)
+		}
+	}
+}
+
+func nopRun[T any](context.Context, *T) error { return nil }
+
+func TestMainExitCodes(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"version"}, ExitOK, "galaxyctl "},
+		{[]string{"--version"}, ExitOK, "galaxyctl "},
+		{[]string{"nope"}, ExitUsage, "Run 'galaxyctl --help' for usage."},
+		{[]string{"tail", "--bogus"}, ExitUsage, "Run 'galaxyctl tail --help' for usage."},
+		{[]string{"tail", "extra-arg"}, ExitUsage, "takes no arguments"},
+		{[]string{"--log-level", "loud", "version"}, ExitUsage, `--log-level "loud" is not one of debug, info, warn or error`},
+		{[]string{"tail", "--addr", "127.0.0.1:1", "--no-reconnect"}, ExitFailure, "Unavailable"},
+	}
+	for _, tt := range tests {
+		streams, out, errOut := testStreams()
+		code := Main(testContext(t), tt.args, streams)
+		all := out.String() + errOut.String()
+		if code != tt.code || !strings.Contains(all, tt.want) {
+			t.Errorf("Main(%v) = %d, output %q; want %d and %q", tt.args, code, all, tt.code, tt.want)
+		}
+		if strings.Contains(errOut.String(), "Usage:") {
+			t.Errorf("Main(%v) printed the whole usage block on error:\n%s", tt.args, errOut)
+		}
+	}
+}
+
+func TestShellJoin(t *testing.T) {
+	got := shellJoin([]string{"galaxyctl", "tail", "--user", "a b", "--cursor", "ab-01", "it's"})
+	want := `galaxyctl tail --user 'a b' --cursor ab-01 'it'\''s'`
+	if got != want {
+		t.Errorf("shellJoin = %s, want %s", got, want)
+	}
+}

@@ -1,0 +1,122 @@
+// Package cli holds galaxyctl's commands: one file per command with its
+// flags, validation and wiring. Protocol logic lives in the engines
+// (backend, gateway, subscribe, loadgen); nothing here writes to os.Stdout or
+// exits the process: Main returns an exit code and main exits with it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+)
+
+// globalOptions are the flags every command shares, and what they build.
+type globalOptions struct {
+	streams   IOStreams
+	logLevel  string
+	logFormat string
+	logger    *zap.Logger
+}
+
+// Logger returns the logger built from --log-level and --log-format.
+func (g *globalOptions) Logger() *zap.Logger {
+	if g.logger == nil {
+		return zap.NewNop()
+	}
+	return g.logger
+}
+
+// NewRootCmd builds the galaxyctl command tree over streams.
+func NewRootCmd(streams IOStreams) *cobra.Command {
+	g := &globalOptions{streams: streams}
+	root := &cobra.Command{
+		Use:   "galaxyctl",
+		Short: "Diagnose, run and load-test the galaxy push pipeline",
+		Long: `galaxyctl is the diagnostic and load tool for the galaxy push pipeline: a backend
+that keeps a freshness-window ring of push events with cursors, gateways that
+subscribe to it and fan events out to clients over server streams, and a
+heartbeat that keeps idle client streams alive.
+
+Data (events, cursors, reports) goes to stdout; logs, progress and the live
+view go to stderr.`,
+		Version:       versionString(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := newLogger(streams.ErrOut, g.logLevel, g.logFormat)
+			if err != nil {
+				return err
+			}
+			g.logger = l
+			return nil
+		},
+	}
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: "+joinOr(logLevels))
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "console", "log format: "+joinOr(logFormats))
+	registerEnumCompletion(root, "log-level", logLevels)
+	registerEnumCompletion(root, "log-format", logFormats)
+
+	root.AddCommand(
+		newServeCmd(g, nil),
+		newPublishCmd(g, nil),
+		newTailCmd(g, nil),
+		newVersionCmd(g),
+		newDocsCmd(g),
+	)
+	return root
+}
+
+// Main runs galaxyctl with args and returns the process exit code. Errors
+// are printed once, here.
+func Main(ctx context.Context, args []string, streams IOStreams) int {
+	root := NewRootCmd(streams)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if isCobraUsageError(err) {
+		err = &usageError{err: err}
+	}
+	fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+	var ue *usageError
+	if errors.As(err, &ue) && cmd != nil {
+		fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return exitCode(ctx, err)
+}
+
+// isCobraUsageError recognises the errors cobra itself returns for bad argv,
+// which are plain errors: an unknown command or a wrong argument count.
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires ", "invalid argument", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// noArgs rejects positional arguments as a usage error naming them.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
+}
+
+// registerEnumCompletion makes a flag complete exactly its allowed values.
+// It is only called with flags the command defines, so the error (an
+// unknown flag) cannot happen.
+func registerEnumCompletion(cmd *cobra.Command, flag string, values []string) {
+	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+}

@@ -1,0 +1,323 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+
+	"galaxy/galaxyctl/internal/telemetry"
+)
+
+var serveRoles = []string{"all", "backend", "gateway"}
+
+// serveOptions holds serve's flags.
+type serveOptions struct {
+	g *globalOptions
+
+	listen        string
+	role          string
+	backendAddr   string
+	backendTLS    bool
+	backendCA     string
+	gatewayID     string
+	heartbeat     time.Duration
+	freshness     time.Duration
+	ringSize      int
+	clientQueue   int
+	publishRate   float64
+	metricsListen string
+	signingKey    string
+	tlsCert       string
+	tlsKey        string
+	tlsSelfSigned bool
+	readyFile     string
+	drainTimeout  time.Duration
+
+	limits serverLimits
+}
+
+// serverLimits bound what one client can make the server hold; documented
+// in the README.
+type serverLimits struct {
+	maxRecvBytes         int
+	maxStreamsPerConn    uint32
+	maxConnections       int
+	keepaliveTime        time.Duration
+	keepaliveTimeout     time.Duration
+	keepaliveMinInterval time.Duration
+}
+
+func newServeCmd(g *globalOptions, runF func(context.Context, *serveOptions) error) *cobra.Command {
+	o := &serveOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the galaxy pipeline: backend, gateway, or both on one port",
+		Long: `Serve runs the galaxy push pipeline for real on one gRPC port:
+
+  backend   the Push service: a freshness-window ring of events with cursors
+  gateway   the Gateway service: subscribes to a backend, signs events and
+            fans them out to client streams, with a heartbeat after each
+            silence so idle streams survive proxies
+  all       both, the gateway consuming the backend in-process (default)
+
+gRPC health and server reflection are always served, so grpcurl works
+against it. SIGINT or SIGTERM drains: client streams end with UNAVAILABLE,
+then the server stops within --drain-timeout.`,
+		Example: `  # the whole pipeline with a synthetic publisher and metrics
+  galaxyctl serve --publish-rate 5 --metrics-listen 127.0.0.1:9090
+
+  # a gateway alone, against a backend elsewhere
+  galaxyctl serve --role gateway --listen 127.0.0.1:7071 --backend 127.0.0.1:7070
+
+  # any free port; the bound addresses are written as JSON once serving
+  galaxyctl serve --listen 127.0.0.1:0 --ready-file /tmp/galaxy.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return o.run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.listen, "listen", defaultAddr, "gRPC listen address HOST:PORT (port 0 picks a free port)")
+	fs.StringVar(&o.role, "role", "all", "what to run: "+joinOr(serveRoles))
+	fs.StringVar(&o.backendAddr, "backend", "", "backend address HOST:PORT for --role gateway")
+	fs.BoolVar(&o.backendTLS, "backend-tls", false, "connect to --backend with TLS")
+	fs.StringVar(&o.backendCA, "backend-cacert", "", "PEM CA file to trust for --backend (implies --backend-tls)")
+	fs.StringVar(&o.gatewayID, "gateway-id", "", "this gateway's subscription id at the backend (default: gateway-HOSTNAME-PID)")
+	fs.DurationVar(&o.heartbeat, "heartbeat", 15*time.Second, "heartbeat after each silence this long on a client stream (0 disables)")
+	fs.DurationVar(&o.freshness, "freshness", 5*time.Minute, "how long the backend keeps events for replay")
+	fs.IntVar(&o.ringSize, "ring-size", 65536, "most events the backend keeps for replay")
+	fs.IntVar(&o.clientQueue, "client-queue", 256, "events queued per client stream before a slow client is dropped")
+	fs.Float64Var(&o.publishRate, "publish-rate", 0, "synthetic events per second published into the backend (0: none)")
+	fs.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus /metrics on HOST:PORT (port 0 picks one)")
+	fs.StringVar(&o.signingKey, "signing-key", "", "PEM PKCS#8 Ed25519 private key to sign events (default: an ephemeral key, public half logged)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate file to serve TLS with (needs --tls-key)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
+	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve TLS with a fresh self-signed certificate for 127.0.0.1/localhost")
+	fs.StringVar(&o.readyFile, "ready-file", "", "once serving, write the bound addresses as JSON to this file")
+	fs.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for streams to end")
+	fs.IntVar(&o.limits.maxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
+	registerEnumCompletion(cmd, "role", serveRoles)
+	for _, f := range []string{"signing-key", "tls-cert", "tls-key", "ready-file", "backend-cacert"} {
+		_ = cmd.MarkFlagFilename(f)
+	}
+	o.limits.maxRecvBytes = 1 << 20
+	o.limits.maxStreamsPerConn = 1024
+	o.limits.keepaliveTime = 30 * time.Second
+	o.limits.keepaliveTimeout = 10 * time.Second
+	o.limits.keepaliveMinInterval = 10 * time.Second
+	return cmd
+}
+
+func (o *serveOptions) validate() error {
+	if _, _, err := net.SplitHostPort(o.listen); err != nil {
+		return usagef("--listen %q is not HOST:PORT: %v", o.listen, stripAddrErr(err))
+	}
+	if !contains(serveRoles, o.role) {
+		return usagef("--role %q is not one of %s", o.role, joinOr(serveRoles))
+	}
+	switch {
+	case o.role == "gateway" && o.backendAddr == "":
+		return usagef("--role gateway needs --backend HOST:PORT")
+	case o.role != "gateway" && o.backendAddr != "":
+		return usagef("--backend is only for --role gateway (with --role %s the backend is in-process)", o.role)
+	}
+	if o.backendAddr != "" {
+		if _, _, err := net.SplitHostPort(o.backendAddr); err != nil {
+			return usagef("--backend %q is not HOST:PORT: %v", o.backendAddr, stripAddrErr(err))
+		}
+	}
+	if o.heartbeat < 0 {
+		return usagef("--heartbeat must be 0 (off) or positive, got %s", o.heartbeat)
+	}
+	if o.freshness <= 0 {
+		return usagef("--freshness must be positive, got %s", o.freshness)
+	}
+	if o.ringSize < 1 {
+		return usagef("--ring-size must be at least 1, got %d", o.ringSize)
+	}
+	if o.clientQueue < 1 {
+		return usagef("--client-queue must be at least 1, got %d", o.clientQueue)
+	}
+	if o.publishRate < 0 {
+		return usagef("--publish-rate must be 0 or positive, got %g", o.publishRate)
+	}
+	if o.publishRate > 0 && o.role == "gateway" {
+		return usagef("--publish-rate needs a backend: use --role all or backend")
+	}
+	if o.metricsListen != "" {
+		if _, _, err := net.SplitHostPort(o.metricsListen); err != nil {
+			return usagef("--metrics-listen %q is not HOST:PORT: %v", o.metricsListen, stripAddrErr(err))
+		}
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	if o.tlsSelfSigned && o.tlsCert != "" {
+		return usagef("--tls-self-signed and --tls-cert are alternatives: give one")
+	}
+	if o.drainTimeout <= 0 {
+		return usagef("--drain-timeout must be positive, got %s", o.drainTimeout)
+	}
+	if o.limits.maxConnections < 0 {
+		return usagef("--max-connections must be 0 (no limit) or positive, got %d", o.limits.maxConnections)
+	}
+	if o.gatewayID == "" {
+		host, _ := os.Hostname()
+		o.gatewayID = fmt.Sprintf("gateway-%s-%d", host, os.Getpid())
+	}
+	return nil
+}
+
+// readyInfo is the --ready-file contract (documented in the README).
+type readyInfo struct {
+	GRPCAddr    string `json:"grpc_addr"`
+	MetricsAddr string `json:"metrics_addr,omitempty"`
+	Role        string `json:"role"`
+	TLS         bool   `json:"tls"`
+	TLSCAFile   string `json:"tls_ca_file,omitempty"`
+	PublicKey   string `json:"signing_public_key,omitempty"`
+	PID         int    `json:"pid"`
+}
+
+func (o *serveOptions) run(ctx context.Context) error {
+	log := o.g.Logger()
+	tp, err := telemetry.New()
+	if err != nil {
+		return err
+	}
+	defer tp.Shutdown(context.Background())
+
+	tlsCfg, selfSignedPEM, err := serverTLS(o.tlsCert, o.tlsKey, o.tlsSelfSigned)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", o.listen, err)
+	}
+	if o.limits.maxConnections > 0 {
+		ln = limitListener(ln, o.limits.maxConnections)
+	}
+	srv := grpc.NewServer(o.serverOptions(tlsCfg)...)
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	reflection.Register(srv)
+
+	ready := readyInfo{GRPCAddr: ln.Addr().String(), Role: o.role, TLS: tlsCfg != nil, PID: os.Getpid()}
+	p := &pipeline{o: o, log: log, tp: tp, srv: srv, health: hs}
+	if err := p.build(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	defer p.close()
+	if p.gw != nil {
+		ready.PublicKey = p.publicKeyPEM()
+	}
+
+	var metrics *telemetry.Server
+	if o.metricsListen != "" {
+		if metrics, err = telemetry.Listen(o.metricsListen, tp); err != nil {
+			ln.Close()
+			return err
+		}
+		defer metrics.Close(context.Background())
+		ready.MetricsAddr = metrics.Addr()
+	}
+	if selfSignedPEM != nil {
+		path, err := writeTemp("galaxyctl-ca-*.pem", selfSignedPEM)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ready.TLSCAFile = path
+		log.Info("self-signed TLS certificate written; trust it with --cacert", zap.String("file", path))
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("serving", zap.String("grpc_addr", ready.GRPCAddr), zap.String("role", o.role),
+		zap.Bool("tls", ready.TLS), zap.String("metrics_addr", ready.MetricsAddr),
+		zap.Duration("heartbeat", o.heartbeat))
+	if o.readyFile != "" {
+		if err := writeJSONFile(o.readyFile, ready); err != nil {
+			srv.Stop()
+			<-serveErr
+			return fmt.Errorf("--ready-file: %w", err)
+		}
+	}
+	p.start(ctx)
+
+	select {
+	case err := <-serveErr:
+		p.close()
+		return fmt.Errorf("serve %s: %w", ready.GRPCAddr, err)
+	case err := <-p.failed:
+		srv.Stop()
+		<-serveErr
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("draining", zap.Duration("deadline", o.drainTimeout))
+	hs.Shutdown()
+	p.close()
+	stopped := make(chan struct{})
+	go func() { srv.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+		log.Info("drained")
+	case <-time.After(o.drainTimeout):
+		log.Warn("drain deadline passed; closing remaining connections")
+		srv.Stop()
+		<-stopped
+	}
+	<-serveErr
+	if ready.TLSCAFile != "" {
+		os.Remove(ready.TLSCAFile)
+	}
+	return nil
+}
+
+func (o *serveOptions) serverOptions(tlsCfg *tls.Config) []grpc.ServerOption {
+	opts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(o.limits.maxRecvBytes),
+		grpc.MaxConcurrentStreams(o.limits.maxStreamsPerConn),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: o.limits.keepaliveTime, Timeout: o.limits.keepaliveTimeout}),
+		// Clients (tail, gateways) ping every 30 s; allow that, refuse floods.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: o.limits.keepaliveMinInterval, PermitWithoutStream: true}),
+	}
+	if tlsCfg != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
+	}
+	return opts
+}
+
+func writeTemp(pattern string, b []byte) (string, error) {
+	f, err := os.CreateTemp("", pattern)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+

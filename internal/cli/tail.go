@@ -1,0 +1,247 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"galaxy/galaxyctl/internal/backend"
+	"galaxy/galaxyctl/internal/gateway"
+	"galaxy/galaxyctl/internal/subscribe"
+)
+
+var (
+	tailTargets = []string{"backend", "gateway"}
+	tailOutputs = []string{"pretty", "json"}
+)
+
+// tailOptions holds tail's flags and dependencies.
+type tailOptions struct {
+	g      *globalOptions
+	client clientOptions
+
+	target      string
+	clientID    string
+	user        string
+	cursor      string
+	fromStart   bool
+	output      string
+	count       int
+	timeout     time.Duration
+	noReconnect bool
+	backoffBase time.Duration
+	backoffMax  time.Duration
+	heartbeats  bool
+	verifyKey   string
+
+	pubKey ed25519.PublicKey
+	now    func() time.Time
+}
+
+func newTailCmd(g *globalOptions, runF func(context.Context, *tailOptions) error) *cobra.Command {
+	o := &tailOptions{g: g, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "tail",
+		Short: "Follow events live from a backend or a gateway, resumable by cursor",
+		Long: `Tail follows either end of the pipeline live and prints each event.
+
+With --target backend (the default) it subscribes to Push.SubscribePush like a
+gateway does, reconnecting with backoff and resending the cursor of the last
+event it printed, so every event still in the ring arrives exactly once. On
+exit it prints to stderr the exact command that resumes after the last event.
+If the cursor has expired, a warning says how many events were missed.
+
+With --target gateway it holds a client stream (Gateway.Subscribe) as a
+browser would; --heartbeats shows the heartbeats the gateway sends after each
+silence, and --verify-key checks each event's Ed25519 signature.`,
+		Example: `  # live events from the local backend, as JSON lines
+  galaxyctl tail -o json
+
+  # everything the ring still holds, then live; stop after 100 events
+  galaxyctl tail --from-start -n 100
+
+  # resume after a cursor printed by a previous tail or by publish
+  galaxyctl tail --cursor 5f1c0b7e9a3d2c11-0000000000000007
+
+  # a client's view of a gateway, heartbeats included, signatures checked
+  galaxyctl tail --target gateway --addr 127.0.0.1:7071 --heartbeats --verify-key gateway.pub`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return o.run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	o.client.addFlags(fs)
+	fs.StringVar(&o.target, "target", "backend", "which end to follow: "+joinOr(tailTargets))
+	fs.StringVar(&o.clientID, "client-id", "", "gateway_client_id to subscribe with (default: unique per process, so tail never replaces a real gateway)")
+	fs.StringVar(&o.user, "user", "", "only events for this user id")
+	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor (backend only)")
+	fs.BoolVar(&o.fromStart, "from-start", false, "start with every event the ring still holds (backend only)")
+	fs.StringVarP(&o.output, "output", "o", "pretty", "output format: "+joinOr(tailOutputs))
+	fs.IntVarP(&o.count, "count", "n", 0, "exit after this many events (0: no limit)")
+	fs.DurationVar(&o.timeout, "timeout", 0, "exit after this long (0: no limit); with --count, not reaching it in time is an error")
+	fs.BoolVar(&o.noReconnect, "no-reconnect", false, "exit with an error when the stream fails instead of reconnecting")
+	fs.DurationVar(&o.backoffBase, "backoff-base", 250*time.Millisecond, "first reconnect delay; doubles per failure, ±20% jitter")
+	fs.DurationVar(&o.backoffMax, "backoff-max", 30*time.Second, "longest reconnect delay")
+	fs.BoolVar(&o.heartbeats, "heartbeats", false, "print gateway heartbeats too (gateway only)")
+	fs.StringVar(&o.verifyKey, "verify-key", "", "PEM Ed25519 public key: check each event's signature (gateway only)")
+	registerEnumCompletion(cmd, "target", tailTargets)
+	registerEnumCompletion(cmd, "output", tailOutputs)
+	_ = cmd.MarkFlagFilename("verify-key")
+	_ = cmd.MarkFlagFilename("cacert")
+	return cmd
+}
+
+func (o *tailOptions) validate(cmd *cobra.Command) error {
+	if err := o.client.validate(); err != nil {
+		return err
+	}
+	if !contains(tailTargets, o.target) {
+		return usagef("--target %q is not one of %s", o.target, joinOr(tailTargets))
+	}
+	if !contains(tailOutputs, o.output) {
+		return usagef("--output %q is not one of %s", o.output, joinOr(tailOutputs))
+	}
+	if o.count < 0 {
+		return usagef("--count must be 0 (no limit) or positive, got %d", o.count)
+	}
+	if o.timeout < 0 {
+		return usagef("--timeout must be 0 (no limit) or positive, got %s", o.timeout)
+	}
+	if o.backoffBase <= 0 {
+		return usagef("--backoff-base must be positive, got %s", o.backoffBase)
+	}
+	if o.backoffMax < o.backoffBase {
+		return usagef("--backoff-max (%s) must be at least --backoff-base (%s)", o.backoffMax, o.backoffBase)
+	}
+	if o.target == "gateway" {
+		for _, f := range []string{"cursor", "from-start", "client-id"} {
+			if cmd.Flags().Changed(f) {
+				return usagef("--%s is only for --target backend: a gateway stream does not resume", f)
+			}
+		}
+	} else {
+		for _, f := range []string{"heartbeats", "verify-key"} {
+			if cmd.Flags().Changed(f) {
+				return usagef("--%s is only for --target gateway", f)
+			}
+		}
+	}
+	if o.cursor != "" {
+		if o.fromStart {
+			return usagef("--cursor and --from-start are alternatives: give one")
+		}
+		if _, err := backend.ParseCursor(o.cursor); err != nil {
+			return usagef("--cursor: %v", err)
+		}
+	}
+	if o.verifyKey != "" {
+		k, err := gateway.LoadPublicKey(o.verifyKey)
+		if err != nil {
+			return usagef("--verify-key: %v", err)
+		}
+		o.pubKey = k
+	}
+	if o.clientID == "" {
+		o.clientID = defaultTailClientID()
+	}
+	return nil
+}
+
+// defaultTailClientID is unique per process, so two tails (or a tail and a
+// real gateway) never replace each other's subscription.
+func defaultTailClientID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("tail-%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+func (o *tailOptions) backoff() subscribe.BackoffConfig {
+	return subscribe.BackoffConfig{Base: o.backoffBase, Multiplier: 2, Jitter: 0.2, Max: o.backoffMax}
+}
+
+// errTimedOut marks the end of --timeout, which is only an error with --count.
+var errTimedOut = errors.New("tail timed out")
+
+func (o *tailOptions) run(ctx context.Context) error {
+	conn, err := o.client.dial(o.g)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx = o.client.withHeaders(ctx)
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, errTimedOut)
+		defer cancel()
+	}
+	// done ends the stream once --count events were printed; the handler
+	// returns nil first so the last event's cursor counts as handled.
+	ctx, done := context.WithCancel(ctx)
+	defer done()
+
+	p := newEventPrinter(o.g.streams.Out, o.output, o.heartbeats, o.pubKey, o.now)
+	st := &tailState{want: o.count, done: done}
+	var runErr error
+	if o.target == "gateway" {
+		runErr = o.runGateway(ctx, conn, p, st)
+	} else {
+		runErr = o.runBackend(ctx, conn, p, st)
+	}
+	o.printResume(st)
+	if runErr != nil {
+		return runErr
+	}
+	if o.count > 0 && st.seen() < o.count && errors.Is(context.Cause(ctx), errTimedOut) {
+		return fmt.Errorf("--timeout %s passed after %d of %d events", o.timeout, st.seen(), o.count)
+	}
+	return nil
+}
+
+// tailState counts printed events and remembers the resume cursor.
+type tailState struct {
+	mu     sync.Mutex
+	n      int
+	want   int
+	cursor string
+	done   context.CancelFunc
+}
+
+func (s *tailState) printed(cursor string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	if cursor != "" {
+		s.cursor = cursor
+	}
+	if s.want > 0 && s.n >= s.want {
+		s.done()
+	}
+}
+
+func (s *tailState) seen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+func (s *tailState) lastCursor() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cursor
+}

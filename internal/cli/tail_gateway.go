@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
+)
+
+// runGateway holds a client stream as a browser would. A gateway does not
+// resume, so a reconnect only re-subscribes; the same backoff as the
+// subscriber's spreads reconnects out.
+func (o *tailOptions) runGateway(ctx context.Context, conn *grpc.ClientConn, p *eventPrinter, st *tailState) error {
+	log := o.g.Logger()
+	client := gatewayv1.NewGatewayClient(conn)
+	bo := o.backoff()
+	for attempt := 0; ; {
+		received, err := o.gatewayStream(ctx, client, p, st)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if received {
+			attempt = 0
+		}
+		if o.noReconnect || isTerminalCode(status.Code(err)) {
+			if err == nil {
+				err = errors.New("the gateway closed the stream")
+			}
+			return fmt.Errorf("tail gateway %s: %w", o.client.addr, describeRPCError(err))
+		}
+		delay := bo.Delay(attempt, rand.Float64())
+		log.Warn("stream lost; reconnecting", zap.String("addr", o.client.addr), zap.Error(err),
+			zap.Int("attempt", attempt+1), zap.Duration("backoff", delay))
+		attempt++
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// gatewayStream runs one stream until it fails; it reports whether any
+// message arrived, which resets the backoff.
+func (o *tailOptions) gatewayStream(ctx context.Context, client gatewayv1.GatewayClient, p *eventPrinter, st *tailState) (bool, error) {
+	stream, err := client.Subscribe(ctx, &gatewayv1.SubscribeRequest{UserId: o.user})
+	if err != nil {
+		return false, err
+	}
+	received := false
+	for {
+		ev, err := stream.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return received, nil
+			}
+			return received, err
+		}
+		received = true
+		if ev.GetEventType() == gatewayv1.HeartbeatEventType {
+			if err := p.printHeartbeat(); err != nil {
+				return received, err
+			}
+			continue
+		}
+		if err := p.printGateway(ev); err != nil {
+			return received, err
+		}
+		st.printed(ev.GetEventId())
+	}
+}
+
+// isTerminalCode mirrors the subscriber: codes where retrying cannot help.
+func isTerminalCode(c codes.Code) bool {
+	switch c {
+	case codes.InvalidArgument, codes.Unauthenticated, codes.PermissionDenied, codes.Unimplemented:
+		return true
+	}
+	return false
+}
