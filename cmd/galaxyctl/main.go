@@ -18,3 +18,8 @@ func main() {
 	stop()
 	os.Exit(code)
 }
+
+// The completion scripts and the markdown reference are generated from the
+// command tree; tests fail when they are stale.
+//go:generate go run . docs completions ../../completions
+//go:generate go run . docs markdown ../../docs

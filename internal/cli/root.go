@@ -70,7 +70,9 @@ view go to stderr.`,
 		newTailCmd(g, nil),
 		newVersionCmd(g),
 		newDocsCmd(g),
+		newCompletionCmd(g),
 	)
+	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }
 

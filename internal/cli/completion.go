@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+var completionShells = []string{"bash", "zsh", "fish", "powershell"}
+
+// newCompletionCmd replaces cobra's default so each shell's help says how to
+// install the script for the session and for good, with pasteable examples.
+func newCompletionCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "completion bash|zsh|fish|powershell",
+		Short: "Print a shell completion script",
+		Long: `Completion prints a completion script for your shell. Commands, flags and flag
+values complete (--target, --role, -o, --log-level, ...), and file flags
+complete file names. Pre-generated scripts are also in completions/.
+
+See 'galaxyctl completion SHELL --help' for how to install each.`,
+		Example: `  source <(galaxyctl completion bash)
+  galaxyctl completion zsh > "${fpath[1]}/_galaxyctl"
+  galaxyctl completion fish > ~/.config/fish/completions/galaxyctl.fish`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 || !contains(completionShells, args[0]) {
+				return usagef("completion needs one shell: %s", joinOr(completionShells))
+			}
+			return nil
+		},
+		ValidArgs: completionShells,
+	}
+	help := map[string][2]string{
+		"bash": {`Print the bash completion script (needs the bash-completion package).
+
+For this session:
+  source <(galaxyctl completion bash)
+
+For every new session:
+  galaxyctl completion bash > /etc/bash_completion.d/galaxyctl            # Linux, system-wide
+  galaxyctl completion bash > ~/.local/share/bash-completion/completions/galaxyctl   # just you
+  galaxyctl completion bash > $(brew --prefix)/etc/bash_completion.d/galaxyctl       # macOS`,
+			"  source <(galaxyctl completion bash)"},
+		"zsh": {`Print the zsh completion script.
+
+If completion is not yet enabled in your zsh, once:
+  echo "autoload -U compinit; compinit" >> ~/.zshrc
+
+For this session:
+  source <(galaxyctl completion zsh)
+
+For every new session:
+  galaxyctl completion zsh > "${fpath[1]}/_galaxyctl"`,
+			`  galaxyctl completion zsh > "${fpath[1]}/_galaxyctl"`},
+		"fish": {`Print the fish completion script.
+
+For this session:
+  galaxyctl completion fish | source
+
+For every new session:
+  galaxyctl completion fish > ~/.config/fish/completions/galaxyctl.fish`,
+			"  galaxyctl completion fish | source"},
+		"powershell": {`Print the PowerShell completion script.
+
+For this session:
+  galaxyctl completion powershell | Out-String | Invoke-Expression
+
+For every new session, add that line to your PowerShell profile.`,
+			"  galaxyctl completion powershell | Out-String | Invoke-Expression"},
+	}
+	for _, sh := range completionShells {
+		cmd.AddCommand(&cobra.Command{
+			Use:     sh,
+			Short:   fmt.Sprintf("Print the %s completion script", sh),
+			Long:    help[sh][0],
+			Example: help[sh][1],
+			Args:    noArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				b, err := completionScript(cmd.Root(), sh)
+				if err != nil {
+					return err
+				}
+				_, err = g.streams.Out.Write(b)
+				return err
+			},
+		})
+	}
+	return cmd
+}
