@@ -1,0 +1,117 @@
+package loadgen
+
+import (
+	"net"
+	"testing"
+	"time"
+)
+
+// heartbeatFrame is the 33 bytes of one heartbeat on the wire.
+var heartbeatFrame = []byte{
+	0, 0, 24, 0, 0, 0, 0, 0, 1, // DATA, 24 bytes, stream 1
+	0, 0, 0, 0, 19, // gRPC prefix
+	0x0a, 17, 'g', 'a', 't', 'e', 'w', 'a', 'y', '.', 'h', 'e', 'a', 'r', 't', 'b', 'e', 'a', 't',
+}
+
+// nopConn reads heartbeats forever.
+type nopConn struct{ net.Conn }
+
+func (nopConn) Read(p []byte) (int, error)  { return copy(p, heartbeatFrame), nil }
+func (nopConn) Write(p []byte) (int, error) { return len(p), nil }
+func (nopConn) Close() error                { return nil }
+func (nopConn) RemoteAddr() net.Addr        { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+
+// BenchmarkCountedRead is the per-read hot path through the collector's
+// counting connection: read, lock the shard, decode, unlock.
+func BenchmarkCountedRead(b *testing.B) {
+	col := newCollector(false)
+	c := col.wrap(nopConn{})
+	buf := make([]byte, 4096)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(heartbeatFrame)))
+	for b.Loop() {
+		c.Read(buf)
+	}
+	if got := col.load().H2In.Heartbeats; got == 0 {
+		b.Fatal("no heartbeats counted")
+	}
+}
+
+// BenchmarkCountedReadParallel reads from many connections at once, as
+// the clients' goroutines do.
+func BenchmarkCountedReadParallel(b *testing.B) {
+	col := newCollector(false)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		c := col.wrap(nopConn{})
+		buf := make([]byte, 4096)
+		for pb.Next() {
+			c.Read(buf)
+		}
+	})
+}
+
+// BenchmarkCollectorLoad is the aggregation behind every snapshot and the
+// window's edges: a consistent copy of all shards.
+func BenchmarkCollectorLoad(b *testing.B) {
+	col := newCollector(false)
+	for range 1000 {
+		c := col.wrap(nopConn{})
+		c.Read(make([]byte, 64))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		col.load()
+	}
+}
+
+// BenchmarkSnapshot is one whole live snapshot of a run of 10,000 clients
+// with a filled gap histogram.
+func BenchmarkSnapshot(b *testing.B) {
+	cfg, err := Config{Addr: "127.0.0.1:1", Clients: 10_000, ExpectedInterval: 15 * time.Second}.withDefaults()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &runner{
+		cfg:               cfg,
+		col:               newCollector(false),
+		gaps:              newGapRecorder(cfg.ExpectedInterval, IntervalExpected),
+		connectErrs:       map[string]uint64{"Unavailable": 3},
+		connectErrSamples: map[string]string{},
+		streamErrs:        map[string]uint64{},
+		started:           time.Now(),
+	}
+	r.mark = phaseMark{phase: PhaseMeasure, start: r.started}
+	for i := range 10_000 {
+		r.gaps.record(15*time.Second + time.Duration(i)*time.Microsecond)
+	}
+	var s snapshotter
+	b.ReportAllocs()
+	for b.Loop() {
+		r.snapshot(&s)
+	}
+}
+
+func TestCollectorWindow(t *testing.T) {
+	col := newCollector(false)
+	a := col.wrap(nopConn{})
+	buf := make([]byte, 64)
+	a.Read(buf)
+	base := col.startWindow()
+	b := col.wrap(nopConn{}) // opened inside the window
+	a.Read(buf)
+	b.Read(buf)
+	b.Close()
+	end, tcp := col.endWindow()
+	d := end.sub(base)
+	if d.H2In.Heartbeats != 2 || d.H2In.Bytes != 66 || d.H2In.Residual() != 0 {
+		t.Errorf("window delta heartbeats %d bytes %d residual %d, want 2 66 0", d.H2In.Heartbeats, d.H2In.Bytes, d.H2In.Residual())
+	}
+	// Neither conn is a socket: no TCP_INFO, and each is counted as such.
+	if tcp.Sockets != 0 || tcp.Failed != 2 {
+		t.Errorf("window tcp sockets %d failed %d, want 0 2", tcp.Sockets, tcp.Failed)
+	}
+	if col.opened.Load() != 2 || col.closed.Load() != 1 {
+		t.Errorf("opened %d closed %d, want 2 1", col.opened.Load(), col.closed.Load())
+	}
+}

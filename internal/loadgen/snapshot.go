@@ -1,0 +1,235 @@
+package loadgen
+
+import (
+	"maps"
+	"time"
+
+	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/loadgen/wire"
+)
+
+// Phase is where a run is.
+type Phase string
+
+// Phases, in order.
+const (
+	PhaseRamp    Phase = "ramp"
+	PhaseWarmup  Phase = "warmup"
+	PhaseMeasure Phase = "measure"
+	PhaseDone    Phase = "done"
+)
+
+// Snapshot is the live state of a run, aggregated over every client, for
+// a progress display. It is a value: the receiver may keep it.
+type Snapshot struct {
+	Phase Phase
+	// Elapsed is the time since Run started; PhaseElapsed since the phase
+	// did, and PhaseLength the phase's planned length (0 for the ramp).
+	Elapsed      time.Duration
+	PhaseElapsed time.Duration
+	PhaseLength  time.Duration
+
+	Target          int
+	Connected       int // ever connected
+	Failed          int // gave up
+	Active          int // connected and not ended
+	Ended           int
+	ConnectFailures uint64 // failed attempts, retried or not
+	Connections     int64  // sockets opened so far
+	RampRate        float64
+
+	// Heartbeats is every heartbeat received so far; the rates are over
+	// the time since the previous snapshot.
+	Heartbeats       uint64
+	HeartbeatsPerSec float64
+	BytesInPerSec    float64
+	BytesOutPerSec   float64
+
+	// PerHeartbeat is the byte accounting since the current phase began
+	// (the window, once measuring; the final snapshot keeps the window's).
+	// TCP figures need TCP_INFO and are only in the Report.
+	PerHeartbeat LiveLayers
+
+	// Gaps are the heartbeat gaps of the current period: before the window
+	// (ramp and warm-up), then the window.
+	Gaps GapSnapshot
+
+	Memory MemorySnapshot
+
+	// Errors by gRPC code name.
+	ConnectErrors map[string]uint64
+	StreamErrors  map[string]uint64
+}
+
+// LiveLayers is bytes per heartbeat by layer, in (server to client) and
+// out, from the counting connections.
+type LiveLayers struct {
+	Heartbeats       uint64
+	Protobuf         float64
+	GRPCPrefix       float64
+	HTTP2FrameHeader float64
+	HTTP2In          float64
+	HTTP2Out         float64
+	ClientReplies    float64 // WINDOW_UPDATE, PING and other non-request frames out
+	ServerPings      float64
+	TLSIn, TLSOut    float64 // record overhead, with TLS
+	SocketIn         float64
+	SocketOut        float64
+	ResidualIn       int64
+	ResidualOut      int64
+}
+
+// GapSnapshot is the gap histogram so far.
+type GapSnapshot struct {
+	Interval       time.Duration
+	IntervalSource string
+	Count          uint64
+	P50, P99, Max  time.Duration
+	Late, Missed   uint64
+	Buckets        []GapBucket
+}
+
+// MemorySnapshot is bench's own memory now, and per connected stream
+// against the reading before the ramp.
+type MemorySnapshot struct {
+	RSS            uint64
+	Heap           uint64
+	Goroutines     uint64
+	BytesPerStream float64
+}
+
+// phaseMark is what the run goroutine publishes at each phase change.
+type phaseMark struct {
+	phase  Phase
+	start  time.Time
+	length time.Duration
+	base   counters
+	// end and gaps freeze the window's counters and gaps, so the final
+	// snapshot shows the window, not the shutdown.
+	end  *counters
+	gaps *gapPeriod
+}
+
+func (r *runner) setPhase(m phaseMark) {
+	r.phaseMu.Lock()
+	r.mark = m
+	r.phaseMu.Unlock()
+	r.cfg.Logger.Info("bench phase", zap.String("phase", string(m.phase)))
+}
+
+// liveLayers divides counter deltas by the heartbeats among them.
+func liveLayers(d *counters, tls bool) LiveLayers {
+	hb := perHB(d.H2In.Heartbeats)
+	l := LiveLayers{
+		Heartbeats:       d.H2In.Heartbeats,
+		Protobuf:         hb.of(d.H2In.MessageBytes),
+		GRPCPrefix:       hb.of(d.H2In.GRPCPrefix),
+		HTTP2FrameHeader: hb.of(d.H2In.Frames[wire.KindData] * wire.FrameHeaderLen),
+		HTTP2In:          hb.of(d.H2In.AllFrameBytes()),
+		HTTP2Out:         hb.of(d.H2Out.Preface + d.H2Out.AllFrameBytes()),
+		ClientReplies:    hb.of(replyBytes(&d.H2Out)),
+		ServerPings:      hb.of(d.H2In.FrameBytes(wire.KindPing) + d.H2In.FrameBytes(wire.KindPingAck)),
+		SocketIn:         hb.of(d.socketIn(tls)),
+		SocketOut:        hb.of(d.socketOut(tls)),
+		ResidualIn:       d.H2In.Residual(),
+		ResidualOut:      d.H2Out.Residual(),
+	}
+	if tls {
+		l.TLSIn = hb.ofDiff(d.TLSIn.Bytes, d.H2In.Bytes)
+		l.TLSOut = hb.ofDiff(d.TLSOut.Bytes, d.H2Out.Bytes)
+	}
+	return l
+}
+
+// snapshotter keeps what consecutive snapshots need for rates.
+type snapshotter struct {
+	prevAt         time.Time
+	prevHeartbeats uint64
+	prevIn         uint64
+	prevOut        uint64
+}
+
+// snapshot aggregates the run's state. Only the snapshot goroutine calls
+// it.
+func (r *runner) snapshot(s *snapshotter) Snapshot {
+	now := r.cfg.Clock.Now()
+	r.phaseMu.Lock()
+	mark := r.mark
+	r.phaseMu.Unlock()
+
+	cur := mark.end
+	if cur == nil {
+		c := r.col.load()
+		cur = &c
+	}
+	tls := r.cfg.TLS != nil
+	delta := cur.sub(mark.base)
+
+	connected := int(r.connected.Load())
+	ended := int(r.ended.Load())
+	snap := Snapshot{
+		Phase:           mark.phase,
+		Elapsed:         now.Sub(r.started),
+		PhaseElapsed:    now.Sub(mark.start),
+		PhaseLength:     mark.length,
+		Target:          r.cfg.Clients,
+		Connected:       connected,
+		Failed:          int(r.failed.Load()),
+		Active:          connected - ended,
+		Ended:           ended,
+		ConnectFailures: r.connectFailures.Load(),
+		Connections:     r.col.opened.Load(),
+		Heartbeats:      r.heartbeats.Load(),
+		PerHeartbeat:    liveLayers(&delta, tls),
+	}
+	if mark.phase == PhaseRamp && snap.PhaseElapsed > 0 {
+		snap.RampRate = float64(connected) / snap.PhaseElapsed.Seconds()
+	}
+	in, out := cur.socketIn(tls), cur.socketOut(tls)
+	if dt := now.Sub(s.prevAt).Seconds(); !s.prevAt.IsZero() && dt > 0 {
+		snap.HeartbeatsPerSec = float64(snap.Heartbeats-s.prevHeartbeats) / dt
+		snap.BytesInPerSec = float64(in-s.prevIn) / dt
+		snap.BytesOutPerSec = float64(out-s.prevOut) / dt
+	}
+	s.prevAt, s.prevHeartbeats, s.prevIn, s.prevOut = now, snap.Heartbeats, in, out
+
+	period := mark.gaps
+	if period == nil {
+		period = r.gaps.current()
+	}
+	g := period.stats()
+	snap.Gaps = GapSnapshot{
+		Interval: g.Interval, IntervalSource: g.IntervalSource,
+		Count: g.Count, P50: g.P50, P99: g.P99, Max: g.Max,
+		Late: g.Late, Missed: g.Missed, Buckets: g.Buckets,
+	}
+
+	mem := readMemory(false)
+	snap.Memory = MemorySnapshot{RSS: mem.RSS, Heap: mem.HeapBytes, Goroutines: mem.Goroutines}
+	if connected > 0 {
+		snap.Memory.BytesPerStream = (float64(mem.RSS) - float64(r.memBefore.RSS)) / float64(connected)
+	}
+
+	r.errMu.Lock()
+	snap.ConnectErrors = maps.Clone(r.connectErrs)
+	snap.StreamErrors = maps.Clone(r.streamErrs)
+	r.errMu.Unlock()
+	return snap
+}
+
+// snapshotLoop calls OnSnapshot every SnapshotEvery until stop closes,
+// then once more, from this goroutine only.
+func (r *runner) snapshotLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	var s snapshotter
+	for {
+		select {
+		case <-stop:
+			r.cfg.OnSnapshot(r.snapshot(&s))
+			return
+		case <-r.cfg.Clock.After(r.cfg.SnapshotEvery):
+			r.cfg.OnSnapshot(r.snapshot(&s))
+		}
+	}
+}
