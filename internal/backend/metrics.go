@@ -70,6 +70,13 @@ func newInstruments(m metric.Meter) (instruments, error) {
 		metric.WithDescription("Streams ended with Aborted because a newer subscription used the same gateway_client_id.")); err != nil {
 		return in, wrap(replacedName, err)
 	}
+	// Export every series from the start, so dashboards and bench read 0
+	// rather than nothing before the first event.
+	ctx := context.Background()
+	in.published.Add(ctx, 0)
+	in.subs.Add(ctx, 0)
+	in.drops.Add(ctx, 0)
+	in.replaced.Add(ctx, 0)
 	return in, nil
 }
 

@@ -320,4 +320,3 @@ func writeTemp(pattern string, b []byte) (string, error) {
 	}
 	return f.Name(), f.Close()
 }
-

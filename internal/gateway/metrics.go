@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
 
@@ -58,6 +60,16 @@ func newInstruments(m metric.Meter) (instruments, error) {
 		if *c.c, err = m.Int64Counter(c.name, metric.WithDescription(c.desc)); err != nil {
 			return in, fmt.Errorf("counter %s: %w", c.name, err)
 		}
+	}
+	// Export every series from the start: a scrape before the first
+	// client (bench's baseline) must read 0, not find nothing.
+	ctx := context.Background()
+	in.active.Add(ctx, 0)
+	in.dispatched.Add(ctx, 0)
+	in.sent.Add(ctx, 0)
+	in.drops.Add(ctx, 0)
+	for _, o := range []string{"sent", "error"} {
+		in.heartbeats.Add(ctx, 0, metric.WithAttributes(attribute.String("outcome", o)))
 	}
 	return in, nil
 }

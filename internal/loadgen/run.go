@@ -189,7 +189,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	m.gaps = window.stats()
 	m.overdueAtEnd, m.stalled, m.silent = r.tails(winEnd, m.gaps.Interval)
 
-	r.setPhase(phaseMark{phase: PhaseDone, start: winEnd, base: base, end: &end, gaps: window})
+	r.setPhase(phaseMark{phase: PhaseDone, start: winEnd, length: winEnd.Sub(winStart), base: base, end: &end, gaps: window})
 	stop()
 
 	m.total = clock.Now().Sub(r.started)

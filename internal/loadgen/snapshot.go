@@ -25,7 +25,8 @@ const (
 type Snapshot struct {
 	Phase Phase
 	// Elapsed is the time since Run started; PhaseElapsed since the phase
-	// did, and PhaseLength the phase's planned length (0 for the ramp).
+	// did, and PhaseLength the phase's planned length (0 for the ramp;
+	// for done, the length the window really had).
 	Elapsed      time.Duration
 	PhaseElapsed time.Duration
 	PhaseLength  time.Duration
@@ -115,7 +116,7 @@ func (r *runner) setPhase(m phaseMark) {
 	r.phaseMu.Lock()
 	r.mark = m
 	r.phaseMu.Unlock()
-	r.cfg.Logger.Info("bench phase", zap.String("phase", string(m.phase)))
+	r.cfg.Logger.Debug("bench phase", zap.String("phase", string(m.phase)))
 }
 
 // liveLayers divides counter deltas by the heartbeats among them.
@@ -187,7 +188,14 @@ func (r *runner) snapshot(s *snapshotter) Snapshot {
 		snap.RampRate = float64(connected) / snap.PhaseElapsed.Seconds()
 	}
 	in, out := cur.socketIn(tls), cur.socketOut(tls)
-	if dt := now.Sub(s.prevAt).Seconds(); !s.prevAt.IsZero() && dt > 0 {
+	if mark.phase == PhaseDone && mark.length > 0 {
+		// The final snapshot shows the window's averages: a rate over the
+		// few milliseconds since the last snapshot would be noise.
+		w := mark.length.Seconds()
+		snap.HeartbeatsPerSec = float64(delta.H2In.Heartbeats) / w
+		snap.BytesInPerSec = float64(delta.socketIn(tls)) / w
+		snap.BytesOutPerSec = float64(delta.socketOut(tls)) / w
+	} else if dt := now.Sub(s.prevAt).Seconds(); !s.prevAt.IsZero() && dt > 0 {
 		snap.HeartbeatsPerSec = float64(snap.Heartbeats-s.prevHeartbeats) / dt
 		snap.BytesInPerSec = float64(in-s.prevIn) / dt
 		snap.BytesOutPerSec = float64(out-s.prevOut) / dt

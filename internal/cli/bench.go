@@ -1,0 +1,348 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/loadgen"
+)
+
+var (
+	benchOutputs = []string{"text", "json"}
+	benchWindows = []string{loadgen.WindowDynamic, loadgen.WindowStatic}
+)
+
+// benchOptions holds bench's flags and dependencies.
+type benchOptions struct {
+	g *globalOptions
+
+	addr            string
+	clients         int
+	streamsPerConn  int
+	rampRate        float64
+	sourceAddrs     string
+	warmup          time.Duration
+	duration        time.Duration
+	tls             bool
+	caFile          string
+	insecureSkip    bool
+	clientWindow    string
+	heartbeat       time.Duration
+	projectInterval time.Duration
+	scales          string
+	serverMetrics   string
+	output          string
+	reportFile      string
+	noTUI           bool
+
+	sources   []netip.Addr
+	scaleList []int
+	// executable is the binary the embedded server runs; a seam for tests.
+	executable func() (string, error)
+}
+
+func newBenchCmd(g *globalOptions, runF func(context.Context, *benchOptions) error) *cobra.Command {
+	o := &benchOptions{g: g, executable: os.Executable}
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Simulate idle clients and measure what their heartbeats cost",
+		Long: `Bench answers "what do idle clients cost us, in bytes and memory, per client and
+at fleet scale, and why?" It opens --clients Gateway.Subscribe streams, ramps
+them up, waits out a warm-up, then measures --duration of steady idle:
+
+  - bytes read and written on every client socket, attributed frame by frame
+    (protobuf, gRPC prefix, HTTP/2 frame headers, TLS records, the client's
+    own WINDOW_UPDATE and PING replies), both directions;
+  - segments from the kernel's TCP_INFO, so TCP/IP headers and pure ACKs
+    are counted too, and the counting connections are checked against it;
+  - heartbeat gaps against the interval, late and missed heartbeats;
+  - memory per stream in bench and in the server (from its /metrics).
+
+Each figure is set beside the wire-cost model, and the total is projected
+to --scales clients at --project-interval.
+
+Without --addr, bench starts its own gateway ('galaxyctl serve' as a child
+process on 127.0.0.1, port 0) with --heartbeat, and always stops it.
+
+A live view runs on stderr when it is a terminal (q or Ctrl-C ends the run
+early and still prints the report); the report goes to stdout.`,
+		Example: `  # 1,000 idle clients against an embedded gateway, heartbeat every second
+  galaxyctl bench
+
+  # 10,000 clients over 8 source addresses, JSON report to a file too
+  galaxyctl bench --clients 10000 --source-addrs 127.0.0.1-127.0.0.8 -o json --report bench.json
+
+  # what grpc-go's dynamic flow-control window costs, against static
+  galaxyctl bench --client-window static --duration 20s
+
+  # an existing gateway with TLS; its heartbeat interval is learned
+  galaxyctl bench --addr gw.internal:443 --tls --server-metrics http://gw.internal:9090/metrics`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(cmd); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return o.run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.addr, "addr", "", "gateway HOST:PORT to measure (default: an embedded gateway)")
+	fs.IntVarP(&o.clients, "clients", "c", 1000, "idle client streams to hold")
+	fs.IntVar(&o.streamsPerConn, "streams-per-conn", 1, "client streams multiplexed on one TCP connection")
+	fs.Float64Var(&o.rampRate, "ramp-rate", 0, "clients started per second (0: as fast as the machine allows)")
+	fs.StringVar(&o.sourceAddrs, "source-addrs", "", "local 127.x addresses to spread client sockets over: a list, a range (127.0.0.1-127.0.0.8) or a CIDR (127.0.0.0/29)")
+	fs.DurationVar(&o.warmup, "warmup", loadgen.DefaultWarmup, "idle time after the ramp before measuring (0: none)")
+	fs.DurationVar(&o.duration, "duration", loadgen.DefaultDuration, "length of the measurement window")
+	fs.BoolVar(&o.tls, "tls", false, "connect with TLS (the embedded gateway then serves a self-signed certificate)")
+	fs.StringVar(&o.caFile, "cacert", "", "PEM CA to trust for --addr (implies --tls)")
+	fs.BoolVar(&o.insecureSkip, "insecure-skip-verify", false, "with TLS, do not verify the server's certificate (implies --tls)")
+	fs.StringVar(&o.clientWindow, "client-window", loadgen.WindowDynamic, "client flow-control window: "+joinOr(benchWindows)+" (dynamic is grpc-go's default BDP probing)")
+	fs.DurationVar(&o.heartbeat, "heartbeat", time.Second, "the embedded gateway's heartbeat interval (ignored with --addr: learned from the gaps)")
+	fs.DurationVar(&o.projectInterval, "project-interval", loadgen.DefaultProjectInterval, "heartbeat interval of the fleet projection")
+	fs.StringVar(&o.scales, "scales", "10000,100000,1000000", "fleet sizes of the projection, comma-separated")
+	fs.StringVar(&o.serverMetrics, "server-metrics", "", "Prometheus /metrics URL of an external gateway, for its memory per stream")
+	fs.StringVarP(&o.output, "output", "o", "text", "report format on stdout: "+joinOr(benchOutputs))
+	fs.StringVar(&o.reportFile, "report", "", "also write the JSON report to this file")
+	fs.BoolVar(&o.noTUI, "no-tui", false, "no live view: progress bars on a terminal, log lines otherwise")
+	registerEnumCompletion(cmd, "output", benchOutputs)
+	registerEnumCompletion(cmd, "client-window", benchWindows)
+	_ = cmd.MarkFlagFilename("report")
+	_ = cmd.MarkFlagFilename("cacert")
+	return cmd
+}
+
+func (o *benchOptions) validate(cmd *cobra.Command) error {
+	if o.addr != "" {
+		if _, port, err := net.SplitHostPort(o.addr); err != nil || port == "" {
+			return usagef("--addr %q is not HOST:PORT", o.addr)
+		}
+	}
+	if o.clients < 1 {
+		return usagef("--clients must be at least 1, got %d", o.clients)
+	}
+	if o.streamsPerConn < 1 {
+		return usagef("--streams-per-conn must be at least 1, got %d", o.streamsPerConn)
+	}
+	if o.rampRate < 0 {
+		return usagef("--ramp-rate must be 0 (as fast as possible) or positive, got %g", o.rampRate)
+	}
+	if o.sourceAddrs != "" {
+		addrs, err := loadgen.ParseSourceAddrs(o.sourceAddrs)
+		if err != nil {
+			return usagef("--source-addrs: %v", err)
+		}
+		o.sources = addrs
+	}
+	if o.warmup < 0 {
+		return usagef("--warmup must be 0 or positive, got %s", o.warmup)
+	}
+	if o.duration <= 0 {
+		return usagef("--duration must be positive, got %s", o.duration)
+	}
+	if !contains(benchWindows, o.clientWindow) {
+		return usagef("--client-window %q is not one of %s", o.clientWindow, joinOr(benchWindows))
+	}
+	if o.heartbeat <= 0 {
+		return usagef("--heartbeat must be positive (bench measures heartbeats), got %s", o.heartbeat)
+	}
+	if o.addr != "" && cmd.Flags().Changed("heartbeat") {
+		return usagef("--heartbeat sets the embedded gateway's interval; with --addr the interval is learned from the gaps")
+	}
+	if o.addr == "" && (o.caFile != "" || o.serverMetrics != "") {
+		return usagef("--cacert and --server-metrics are for an external gateway given with --addr")
+	}
+	if o.projectInterval <= 0 {
+		return usagef("--project-interval must be positive, got %s", o.projectInterval)
+	}
+	o.scaleList = o.scaleList[:0]
+	for _, f := range strings.Split(o.scales, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return usagef("--scales %q: want positive client counts separated by commas, like 10000,100000,1000000", o.scales)
+		}
+		o.scaleList = append(o.scaleList, n)
+	}
+	if !contains(benchOutputs, o.output) {
+		return usagef("--output %q is not one of %s", o.output, joinOr(benchOutputs))
+	}
+	if o.serverMetrics != "" && !strings.HasPrefix(o.serverMetrics, "http://") && !strings.HasPrefix(o.serverMetrics, "https://") {
+		return usagef("--server-metrics %q: want an http:// or https:// URL", o.serverMetrics)
+	}
+	soft, hard, err := loadgen.RaiseFileLimit()
+	if err != nil {
+		o.g.Logger().Warn("could not raise the open-file limit", zap.Error(err))
+	} else if soft < hard {
+		o.g.Logger().Warn("open-file limit below its hard limit", zap.Uint64("soft", soft), zap.Uint64("hard", hard))
+	}
+	if err == nil {
+		if err := loadgen.CheckFileLimit(o.clients, o.streamsPerConn, soft); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	return nil
+}
+
+func (o *benchOptions) useTLS() bool { return o.tls || o.caFile != "" || o.insecureSkip }
+
+func (o *benchOptions) run(ctx context.Context) error {
+	log := o.g.Logger()
+	cfg := loadgen.Config{
+		Addr:             o.addr,
+		Clients:          o.clients,
+		StreamsPerConn:   o.streamsPerConn,
+		RampRate:         o.rampRate,
+		SourceAddrs:      o.sources,
+		Warmup:           o.warmup,
+		Duration:         o.duration,
+		ClientWindow:     o.clientWindow,
+		ProjectInterval:  o.projectInterval,
+		Scales:           o.scaleList,
+		ServerMetricsURL: o.serverMetrics,
+		Logger:           log.Named("bench"),
+	}
+	if o.warmup == 0 {
+		cfg.Warmup = -1 // loadgen: negative is "none", zero is "default"
+	}
+	var tlsCfg *tls.Config
+	if o.useTLS() {
+		var err error
+		if tlsCfg, err = clientTLS(o.caFile, o.insecureSkip, ""); err != nil {
+			return err
+		}
+		if o.insecureSkip {
+			fmt.Fprintln(o.g.streams.ErrOut, "warning: --insecure-skip-verify: the server's certificate is not verified")
+		}
+	}
+
+	if o.addr == "" {
+		srv, err := o.startEmbedded(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := srv.Stop(); err != nil {
+				log.Warn("embedded server", zap.Error(err))
+			}
+		}()
+		cfg.Addr = srv.ready.GRPCAddr
+		cfg.ExpectedInterval = o.heartbeat
+		if srv.ready.MetricsAddr != "" {
+			cfg.ServerMetricsURL = "http://" + srv.ready.MetricsAddr + "/metrics"
+		}
+		if tlsCfg != nil && srv.ready.TLSCAFile != "" && !o.insecureSkip {
+			if tlsCfg, err = clientTLS(srv.ready.TLSCAFile, false, "127.0.0.1"); err != nil {
+				return err
+			}
+		}
+	} else if tlsCfg != nil {
+		host, _, _ := net.SplitHostPort(o.addr)
+		tlsCfg.ServerName = host
+	}
+	cfg.TLS = tlsCfg
+
+	if err := cfg.Validate(); err != nil {
+		return benchConfigError(err)
+	}
+	fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
+		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
+
+	report, err := o.runWithView(ctx, cfg)
+	if report == nil {
+		if err != nil {
+			return fmt.Errorf("bench %s: %w", cfg.Addr, describeRPCError(err))
+		}
+		return errors.New("bench: no report")
+	}
+	if werr := o.writeReport(report); werr != nil {
+		return werr
+	}
+	// A run the user ended early (q, Ctrl-C) still printed its report: a
+	// success. Anything else that went wrong is a failure after the report.
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("bench %s: %w", cfg.Addr, err)
+	}
+	if report.Clients.Connected == 0 {
+		return fmt.Errorf("bench %s: no client connected", cfg.Addr)
+	}
+	return nil
+}
+
+func describeTarget(flag, addr string) string {
+	if flag == "" {
+		return "an embedded gateway at " + addr
+	}
+	return addr
+}
+
+// startEmbedded starts the gateway bench measures, as a child process.
+func (o *benchOptions) startEmbedded(ctx context.Context) (*embeddedServer, error) {
+	exe, err := o.executable()
+	if err != nil {
+		return nil, fmt.Errorf("embedded server: find galaxyctl's own binary: %w", err)
+	}
+	args := []string{"--role", "all", "--heartbeat", o.heartbeat.String(),
+		"--max-connections", "0", "--log-format", o.g.logFormat}
+	if o.useTLS() {
+		args = append(args, "--tls-self-signed")
+	}
+	srv, err := startEmbeddedServer(ctx, exe, args, 15*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	o.g.Logger().Info("embedded gateway serving", zap.String("addr", srv.ready.GRPCAddr),
+		zap.Int("pid", srv.ready.PID), zap.String("metrics", srv.ready.MetricsAddr))
+	return srv, nil
+}
+
+// benchConfigError maps a loadgen config field to the flag that set it.
+func benchConfigError(err error) error {
+	var ce *loadgen.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	flags := map[string]string{
+		"Addr": "--addr", "Clients": "--clients", "StreamsPerConn": "--streams-per-conn",
+		"RampRate": "--ramp-rate", "SourceAddrs": "--source-addrs", "Warmup": "--warmup",
+		"Duration": "--duration", "ClientWindow": "--client-window", "ProjectInterval": "--project-interval",
+		"Scales": "--scales", "ServerMetricsURL": "--server-metrics", "ExpectedInterval": "--heartbeat",
+	}
+	if f, ok := flags[ce.Field]; ok {
+		return usagef("%s: got %v, want %s", f, ce.Value, ce.Accepted)
+	}
+	return err
+}
+
+// writeReport prints the report on stdout and, with --report, as JSON.
+func (o *benchOptions) writeReport(r *loadgen.Report) error {
+	if o.reportFile != "" {
+		f, err := os.Create(o.reportFile)
+		if err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		if err := loadgen.WriteJSON(f, r); err != nil {
+			f.Close()
+			return fmt.Errorf("--report %s: %w", o.reportFile, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--report %s: %w", o.reportFile, err)
+		}
+	}
+	if o.output == "json" {
+		return loadgen.WriteJSON(o.g.streams.Out, r)
+	}
+	return loadgen.WriteText(o.g.streams.Out, r)
+}

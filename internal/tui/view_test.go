@@ -1,0 +1,264 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"galaxy/galaxyctl/internal/loadgen"
+)
+
+// fields splits a table line into its cells.
+func fields(view, row string) []string { return strings.Fields(lineWith(view, row)) }
+
+func TestViewLayerTable(t *testing.T) {
+	v := sized(fed(New(testOptions(), nil), fullSnapshot()), 100, 30).View().Content
+	for _, c := range []struct {
+		row  string
+		want []string // the row's first cells: name words, measured, model
+	}{
+		{"protobuf", []string{"protobuf", "19.00", "19", "+0.00"}},
+		{"gRPC prefix", []string{"gRPC", "prefix", "5.00", "5", "+0.00"}},
+		{"HTTP/2 frame hdr", []string{"HTTP/2", "frame", "hdr", "9.00", "9", "+0.00"}},
+		{"HTTP/2 in", []string{"HTTP/2", "in", "33.00", "33", "+0.00"}},
+		{"HTTP/2 out", []string{"HTTP/2", "out", "0.12", "-"}},
+		{"client replies", []string{"client", "replies", "0.12", "-"}},
+		{"server pings", []string{"server", "pings", "0.00", "0", "+0.00"}},
+		{"socket in", []string{"socket", "in", "33.00", "33", "+0.00"}},
+		{"residual in/out", []string{"residual", "in/out", "0/0", "0"}},
+	} {
+		got := fields(v, c.row)
+		if len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
+			t.Errorf("View() row %q = %q, want it to start %q", c.row, got, c.want)
+		}
+	}
+	if strings.Contains(v, "TLS in") {
+		t.Errorf("View() without TLS has a TLS row:\n%s", v)
+	}
+	if !strings.Contains(v, "over 130,512 heartbeats (measure)") {
+		t.Errorf("View() lacks the heartbeat count of the layer table:\n%s", v)
+	}
+}
+
+func TestViewLayerTableTLS(t *testing.T) {
+	s := fullSnapshot()
+	s.PerHeartbeat.TLSIn, s.PerHeartbeat.TLSOut = 22, 24.5
+	s.PerHeartbeat.SocketIn = 57
+	o := testOptions()
+	o.TLS = true
+	v := sized(fed(New(o, nil), s), 100, 40).View().Content
+	for _, c := range []struct {
+		row  string
+		want []string
+	}{
+		{"TLS in", []string{"TLS", "in", "22.00", "22", "+0.00"}},
+		{"TLS out", []string{"TLS", "out", "24.50", "-"}},
+		{"socket in", []string{"socket", "in", "57.00", "55", "+2.00"}},
+	} {
+		got := fields(v, c.row)
+		if len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
+			t.Errorf("View() with TLS row %q = %q, want it to start %q", c.row, got, c.want)
+		}
+	}
+	if !strings.Contains(lineWith(v, "galaxyctl bench"), "TLS") {
+		t.Errorf("View() with TLS header = %q, want TLS named", lineWith(v, "galaxyctl bench"))
+	}
+}
+
+func TestViewProjection(t *testing.T) {
+	s := fullSnapshot()
+	// 33 bytes in and none out, plus one segment's 52 bytes of TCP/IP
+	// headers: DESIGN.md's 85 bytes for h2c.
+	s.PerHeartbeat.SocketIn, s.PerHeartbeat.SocketOut = 33, 0
+	o := testOptions()
+	o.Scales = []int{10_000, 1_000_000}
+	v := sized(fed(New(o, nil), s), 100, 30).View().Content
+	for _, c := range []struct {
+		row  string
+		want []string
+	}{
+		{"projection @", []string{"projection", "@15s", "85.00", "B/hb", "(est.)"}},
+		// The exact figure per client, not humanised: 85 × 86400 / 15.
+		{"per client", []string{"per", "client", "489,600", "B/day"}},
+		{"  10,000  ", []string{"10,000", "4.90", "GB/day", "0.453", "Mbit/s"}},
+		{"1,000,000", []string{"1,000,000", "489.60", "GB/day", "45.333", "Mbit/s"}},
+	} {
+		got := fields(v, c.row)
+		i := slices.Index(got, c.want[0])
+		if i < 0 || len(got) < i+len(c.want) || !slices.Equal(got[i:i+len(c.want)], c.want) {
+			t.Errorf("View() projection row %q = %q, want %q", c.row, got, c.want)
+		}
+	}
+}
+
+func TestViewBeforeFirstSnapshot(t *testing.T) {
+	v := New(testOptions(), nil).View().Content
+	for _, want := range []string{"starting", "no heartbeats yet", "q stop the run"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("View() before any snapshot lacks %q:\n%s", want, v)
+		}
+	}
+	if got := fields(v, "protobuf"); len(got) < 3 || got[1] != "-" {
+		t.Errorf("View() before any snapshot protobuf row = %q, want measured -", got)
+	}
+	if got := fields(v, "per client"); len(got) < 3 || got[2] != "-" {
+		t.Errorf("View() before any snapshot projection = %q, want -", got)
+	}
+}
+
+func TestViewStatus(t *testing.T) {
+	s := fullSnapshot()
+	ramp := s
+	ramp.Phase, ramp.Connected, ramp.RampRate, ramp.Failed = loadgen.PhaseRamp, 4_000, 500, 0
+	done := s
+	done.Phase = loadgen.PhaseDone
+	for _, c := range []struct {
+		name string
+		snap loadgen.Snapshot
+		want string
+	}{
+		{"measure", s, "measure 1m05s left · 3m10s"},
+		{"ramp", ramp, "ramp ~12s left · 3m10s"}, // 6,000 more at 500/s
+		{"done", done, "done · 3m10s"},
+	} {
+		v := sized(fed(New(testOptions(), nil), c.snap), 100, 30).View().Content
+		if head := strings.Split(v, "\n")[0]; !strings.HasSuffix(head, c.want) {
+			t.Errorf("View() header in %s = %q, want it to end %q", c.name, head, c.want)
+		}
+	}
+}
+
+func TestViewCounters(t *testing.T) {
+	v := sized(fed(New(testOptions(), nil), fullSnapshot()), 100, 30).View().Content
+	for _, want := range []string{
+		"9,800/10,000", " 98%",
+		"connected 9,800", "active 9,790", "ended 10", "failed 2", "connect failures 3",
+		"heartbeats 1,234,567", "653.2/s", "in 21.56 kB/s", "out 1.20 kB/s",
+		"p50 15.00s", "p99 15.02s", "max 15.10s", "interval 15s (expected)", "late 1", "missed 0",
+		"RSS 412.0 MiB", "heap 180.0 MiB", "goroutines 20,012", "per stream 40.2 KiB",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("View() lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestViewErrors(t *testing.T) {
+	s := fullSnapshot()
+	v := sized(fed(New(testOptions(), nil), s), 100, 30).View().Content
+	want := "errors   connect Unavailable 3  connect DeadlineExceeded 1  stream ResourceExhausted 10"
+	if got := lineWith(v, "errors"); got != want {
+		t.Errorf("View() errors = %q, want %q", got, want)
+	}
+	s.ConnectErrors, s.StreamErrors = nil, nil
+	v = sized(fed(New(testOptions(), nil), s), 100, 30).View().Content
+	if got := lineWith(v, "errors"); got != "errors   none" {
+		t.Errorf("View() without errors = %q, want %q", got, "errors   none")
+	}
+}
+
+// TestViewFits checks every layout stays inside the window, keeps the
+// footer, and holds no escape code with colour off.
+func TestViewFits(t *testing.T) {
+	many := fullSnapshot()
+	many.Gaps.Buckets = manyBuckets()
+	for _, c := range []struct {
+		w, h  int
+		tls   bool
+		color bool
+	}{
+		{80, 24, false, false},
+		{80, 24, true, false},
+		{80, 24, true, true},
+		{100, 30, false, false},
+		{140, 30, true, true},
+		{200, 60, false, true},
+		{60, 20, false, false},
+		{40, 10, true, false},
+	} {
+		o := testOptions()
+		o.TLS, o.Color = c.tls, c.color
+		o.OnQuit = func() {}
+		m := sized(fed(New(o, nil), many), c.w, c.h)
+		v := m.View().Content
+		lines := strings.Split(v, "\n")
+		if len(lines) > c.h {
+			t.Errorf("View() at %dx%d (tls %v) = %d lines, want at most %d", c.w, c.h, c.tls, len(lines), c.h)
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > c.w {
+				t.Errorf("View() at %dx%d line %d is %d wide, want at most %d: %q", c.w, c.h, i, w, c.w, l)
+			}
+		}
+		if last := ansi.Strip(lines[len(lines)-1]); last != "q stop the run" {
+			t.Errorf("View() at %dx%d last line = %q, want the footer", c.w, c.h, last)
+		}
+		if !c.color && strings.Contains(v, "\x1b") {
+			t.Errorf("View() at %dx%d with colour off holds an escape code: %q", c.w, c.h, v)
+		}
+		if c.color && !strings.Contains(v, "\x1b[") {
+			t.Errorf("View() at %dx%d with colour on holds no style", c.w, c.h)
+		}
+	}
+}
+
+func TestViewBarsAtHeight(t *testing.T) {
+	s := fullSnapshot()
+	s.Gaps.Buckets = manyBuckets() // 22 bars
+	// At 100 wide the histogram heads the right column, over memory (2
+	// lines) and the projection (5), with a blank line between each; the
+	// screen has 4 lines above the columns, 2 below, and a blank line
+	// between each part.
+	for _, c := range []struct {
+		h    int
+		bars int
+	}{
+		{60, 22},                           // all fit
+		{30, 30 - 8 - (3 + 1 + 2 + 1 + 5)}, // 10: the rest of the height
+		{24, 24 - 8 - (3 + 1 + 2 + 1 + 5)}, // 4
+		{19, 19 - 6 - (3 + 2 + 5)},         // 3, without the blank lines
+	} {
+		v := sized(fed(New(testOptions(), nil), s), 100, c.h).View().Content
+		if got := strings.Count(v, "≤") + strings.Count(v, ">5000s"); got != c.bars {
+			t.Errorf("View() at 100x%d histogram bars = %d, want %d:\n%s", c.h, got, c.bars, v)
+		}
+	}
+}
+
+// TestViewShortKeepsErrors checks a screen too short for the tables cuts
+// their tails, not the errors or the footer.
+func TestViewShortKeepsErrors(t *testing.T) {
+	o := testOptions()
+	o.TLS = true
+	for _, h := range []int{20, 8} {
+		v := sized(fed(New(o, nil), fullSnapshot()), 80, h).View().Content
+		lines := strings.Split(v, "\n")
+		if len(lines) != h {
+			t.Errorf("View() at 80x%d = %d lines, want %d", h, len(lines), h)
+		}
+		if got := lines[len(lines)-3]; !strings.HasPrefix(got, "errors   connect Unavailable 3") {
+			t.Errorf("View() at 80x%d third line from the end = %q, want the errors", h, got)
+		}
+		if got := lines[len(lines)-1]; got != "q stop the run" {
+			t.Errorf("View() at 80x%d last line = %q, want the footer", h, got)
+		}
+	}
+}
+
+// TestColorOnlyAddsStyles checks colour changes no cell: stripped of its
+// escape codes, the coloured screen is the plain one.
+func TestColorOnlyAddsStyles(t *testing.T) {
+	s := fullSnapshot()
+	s.Gaps.Buckets = manyBuckets()
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {160, 50}} {
+		plainOpts, colorOpts := testOptions(), testOptions()
+		colorOpts.Color = true
+		p := sized(fed(New(plainOpts, nil), s), size[0], size[1]).View().Content
+		c := sized(fed(New(colorOpts, nil), s), size[0], size[1]).View().Content
+		if got := ansi.Strip(c); got != p {
+			t.Errorf("View() at %dx%d with colour, stripped =\n%s\nwant the plain view\n%s", size[0], size[1], got, p)
+		}
+	}
+}
