@@ -66,6 +66,7 @@ const (
 // connRecord is one client socket's place in the TCP_INFO accounting.
 type connRecord struct {
 	sys      syscall.RawConn
+	conn     *wire.Conn // its counting wrapper, for paired readings
 	ipv6     bool
 	base     tcpSample // TCP_INFO at the window start (zero if opened in it)
 	inWindow bool
@@ -92,9 +93,25 @@ func newCollector(tls bool) *collector {
 
 // load copies every shard under all their locks at once.
 func (c *collector) load() counters {
+	c.lockShards()
+	defer c.unlockShards()
+	return c.loadLocked()
+}
+
+func (c *collector) lockShards() {
 	for i := range c.shards {
 		c.shards[i].mu.Lock()
 	}
+}
+
+func (c *collector) unlockShards() {
+	for i := range c.shards {
+		c.shards[i].mu.Unlock()
+	}
+}
+
+// loadLocked sums the shards; the caller holds every shard lock.
+func (c *collector) loadLocked() counters {
 	var t counters
 	for i := range c.shards {
 		s := &c.shards[i]
@@ -102,9 +119,6 @@ func (c *collector) load() counters {
 		t.H2Out.Add(&s.h2Out)
 		t.TLSIn.Add(&s.tlsIn)
 		t.TLSOut.Add(&s.tlsOut)
-	}
-	for i := range c.shards {
-		c.shards[i].mu.Unlock()
 	}
 	return t
 }
@@ -130,10 +144,9 @@ func (c *collector) wrap(raw net.Conn) *countedConn {
 	} else {
 		in, out = wire.NewH2Decoder(&sh.h2In, false), wire.NewH2Decoder(&sh.h2Out, true)
 	}
-	return &countedConn{
-		Conn:  wire.NewConn(raw, &sh.mu, in, out, func() { c.unregister(rec) }),
-		shard: sh,
-	}
+	wc := wire.NewConn(raw, &sh.mu, in, out, func() { c.unregister(rec) })
+	rec.conn = wc
+	return &countedConn{Conn: wc, shard: sh}
 }
 
 // wrapTLS decodes the plaintext of a TLS connection as HTTP/2, into the
@@ -144,6 +157,26 @@ func (c *collector) wrapTLS(raw net.Conn, plain net.Conn) net.Conn {
 		sh = cc.shard
 	}
 	return wire.NewConn(plain, &sh.mu, wire.NewH2Decoder(&sh.h2In, false), wire.NewH2Decoder(&sh.h2Out, true), nil)
+}
+
+// read reads the socket's TCP_INFO and, right after, its counting
+// connection's byte totals: paired per socket, the two views differ only by
+// a read or write in the instant between them.
+func (rec *connRecord) read() (tcpSample, error) {
+	if rec.conn == nil {
+		return readTCPInfo(rec.sys)
+	}
+	// Bracket the syscall: if the counters moved during it, a read or
+	// write landed in between and the pair is retaken.
+	for try := 0; ; try++ {
+		r0, w0 := rec.conn.Totals()
+		s, err := readTCPInfo(rec.sys)
+		r1, w1 := rec.conn.Totals()
+		if err != nil || (r0 == r1 && w0 == w1) || try == 3 {
+			s.ConnRead, s.ConnWritten = r1, w1
+			return s, err
+		}
+	}
 }
 
 func (c *collector) register(rec *connRecord) {
@@ -164,12 +197,12 @@ func (c *collector) unregister(rec *connRecord) {
 	if c.window != windowActive || !rec.inWindow {
 		return
 	}
-	s, err := readTCPInfo(rec.sys)
+	s, err := rec.read()
 	if err != nil {
 		c.closedT.Failed++
 		return
 	}
-	c.closedT.add(s.sub(rec.base), headerLen(rec.ipv6, s.Timestamps))
+	c.closedT.addWindow(rec.base, s, headerLen(rec.ipv6, s.Timestamps))
 }
 
 // startWindow reads every socket's TCP_INFO as its base and returns the
@@ -178,7 +211,7 @@ func (c *collector) startWindow() counters {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for rec := range c.live {
-		s, err := readTCPInfo(rec.sys)
+		s, err := rec.read()
 		rec.inWindow = err == nil
 		rec.base = s
 	}
@@ -197,12 +230,12 @@ func (c *collector) endWindow() (counters, tcpTotals) {
 			t.Failed++
 			continue
 		}
-		s, err := readTCPInfo(rec.sys)
+		s, err := rec.read()
 		if err != nil {
 			t.Failed++
 			continue
 		}
-		t.add(s.sub(rec.base), headerLen(rec.ipv6, s.Timestamps))
+		t.addWindow(rec.base, s, headerLen(rec.ipv6, s.Timestamps))
 	}
 	c.window = windowEnded
 	return c.load(), t

@@ -24,7 +24,7 @@ func h2cMeasurement(t *testing.T) measurement {
 	in.GRPCPrefix = 500
 	in.Frames[wire.KindData], in.Payload[wire.KindData] = 100, 2400
 	in.Bytes = 3300
-	m.tcp = tcpTotals{Sockets: 10, SegsIn: 100, DataSegsIn: 100, BytesReceived: 3300, HeaderBytesIn: 5200}
+	m.tcp = tcpTotals{Sockets: 10, SegsIn: 100, DataSegsIn: 100, BytesReceived: 3300, AppRead: 3300, ConnRead: 3300, HeaderBytesIn: 5200}
 	m.appHeartbeats = 100
 	m.gaps = gapStats{Interval: 15 * time.Second, IntervalSource: IntervalExpected, P50: 15 * time.Second, Count: 90}
 	return m
@@ -106,10 +106,14 @@ func withReplies(m measurement) measurement {
 	m.tcp.DataSegsIn += n
 	m.tcp.HeaderBytesIn += 52 * n
 	m.tcp.BytesReceived += 17 * n
+	m.tcp.AppRead += 17 * n
+	m.tcp.ConnRead += 17 * n
 	m.tcp.SegsOut += 2 * n
 	m.tcp.DataSegsOut += n
 	m.tcp.HeaderBytesOut += 104 * n
 	m.tcp.BytesAcked += 30 * n
+	m.tcp.AppWritten += 30 * n
+	m.tcp.ConnWritten += 30 * n
 	return m
 }
 
@@ -147,6 +151,8 @@ func TestBuildReportTLS(t *testing.T) {
 	m.win.TLSIn.Records[wire.RecordApplicationData] = 100
 	m.win.TLSIn.Payload[wire.RecordApplicationData] = 5000
 	m.tcp.BytesReceived = 5500
+	m.tcp.AppRead = 5500
+	m.tcp.ConnRead = 5500
 	r := buildReport(m)
 	if r.Bytes.TLSOverheadInPerHeartbeat != 22 || r.Bytes.SocketInPerHeartbeat != 55 || r.Bytes.IPPerHeartbeat != 107 {
 		t.Errorf("TLS overhead %v socket in %v ip %v, want 22 55 107",

@@ -131,7 +131,9 @@ func TestRunStatic(t *testing.T) {
 		if !ti.Available || ti.Sockets != testClients {
 			t.Errorf("Run(static) tcp_info available %v sockets %d, want true %d", ti.Available, ti.Sockets, testClients)
 		}
-		if !agrees(ti.PayloadDiffIn, ti.SocketBytesIn) || !agrees(ti.PayloadDiffOut, ti.SocketBytesOut) {
+		// Read in pairs per socket, the kernel's and the counting
+		// connections' bytes must agree exactly.
+		if ti.PayloadDiffIn != 0 || ti.PayloadDiffOut != 0 {
 			t.Errorf("Run(static) kernel vs socket bytes differ: in %+d of %d, out %+d of %d", ti.PayloadDiffIn, ti.SocketBytesIn, ti.PayloadDiffOut, ti.SocketBytesOut)
 		}
 		if s := rep.Segments.InPerHeartbeat; s < 0.9 || s > 1.1 {

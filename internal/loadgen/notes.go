@@ -107,10 +107,10 @@ func notes(m measurement, r *Report) []string {
 			add("%d sockets did not negotiate TCP timestamps; their segments count 40 header bytes (IPv4), not 52.", t.NoTimestamps)
 		}
 		if d := r.TCPInfo.PayloadDiffIn; !agrees(d, b.SocketIn) {
-			add("The kernel's bytes received (%d) and the bytes the client read (%d) differ by %d over the window.", t.BytesReceived, b.SocketIn, d)
+			add("The kernel's count of bytes the client read (%d) and the counting connections' (%d) differ by %d over the window.", t.AppRead, t.ConnRead, d)
 		}
 		if d := r.TCPInfo.PayloadDiffOut; !agrees(d, b.SocketOut) {
-			add("The kernel's bytes acked (%d) and the bytes the client wrote (%d) differ by %d over the window.", t.BytesAcked, b.SocketOut, d)
+			add("The kernel's count of bytes the client wrote (%d) and the counting connections' (%d) differ by %d over the window.", t.AppWritten, t.ConnWritten, d)
 		}
 		if t.TotalRetrans > 0 {
 			add("%d segments were retransmitted in the window; their bytes count in the kernel figures only.", t.TotalRetrans)

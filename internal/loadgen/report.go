@@ -173,8 +173,21 @@ type TCPInfoReport struct {
 	TotalRetrans   uint64 `json:"total_retrans"`
 	SocketBytesIn  uint64 `json:"socket_bytes_in"`
 	SocketBytesOut uint64 `json:"socket_bytes_out"`
-	// PayloadDiffIn is bytes_received minus the bytes the counting
-	// connections read; PayloadDiffOut bytes_acked minus those written.
+	// AppBytesRead is bytes_received less what still waited unread in the
+	// socket (SIOCINQ) at each end of the window: the kernel's count of
+	// what the client read. AppBytesWritten is bytes_acked plus what was
+	// written but not yet acked (SIOCOUTQ).
+	AppBytesRead    uint64 `json:"app_bytes_read"`
+	AppBytesWritten uint64 `json:"app_bytes_written"`
+	// ConnBytesRead and ConnBytesWritten are the counting connections'
+	// bytes, read per socket right after its TCP_INFO, so each pair
+	// describes the same instant. (socket_bytes_in/out are the decoders'
+	// totals over the window, the divisor-consistent figures.)
+	ConnBytesRead    uint64 `json:"conn_bytes_read"`
+	ConnBytesWritten uint64 `json:"conn_bytes_written"`
+	// PayloadDiffIn is app_bytes_read minus conn_bytes_read;
+	// PayloadDiffOut app_bytes_written minus conn_bytes_written. Both are 0
+	// when the kernel and the counting connections agree.
 	PayloadDiffIn  int64 `json:"payload_diff_in"`
 	PayloadDiffOut int64 `json:"payload_diff_out"`
 }

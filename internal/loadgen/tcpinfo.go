@@ -23,7 +23,22 @@ type tcpSample struct {
 	BytesAcked              uint64
 	BytesSent               uint64
 	Timestamps              bool
+	// UnreadIn (SIOCINQ) is received bytes the client has not read yet;
+	// UnackedOut (SIOCOUTQ) written bytes the peer has not acked yet.
+	// They are levels, not counters: read in the same instant as the
+	// counters, they turn the kernel's figures into what the application
+	// read and wrote, which is what the counting connections see.
+	UnreadIn, UnackedOut uint64
+	// ConnRead and ConnWritten are the counting connection's totals, read
+	// right after the kernel's.
+	ConnRead, ConnWritten uint64
 }
+
+// read is the bytes the application has read from the socket.
+func (s tcpSample) read() uint64 { return s.BytesReceived - s.UnreadIn }
+
+// written is the bytes the application has written to the socket.
+func (s tcpSample) written() uint64 { return s.BytesAcked + s.UnackedOut }
 
 func (s tcpSample) sub(o tcpSample) tcpSample {
 	s.SegsIn -= o.SegsIn
@@ -53,6 +68,23 @@ type tcpTotals struct {
 	TotalRetrans   uint64
 	HeaderBytesIn  uint64
 	HeaderBytesOut uint64
+	// AppRead and AppWritten are the kernel's view of the bytes the
+	// application read and wrote (see tcpSample.read and written).
+	AppRead    uint64
+	AppWritten uint64
+	// ConnRead and ConnWritten are the counting connections' bytes over
+	// the same per-socket window.
+	ConnRead    uint64
+	ConnWritten uint64
+}
+
+// addWindow adds one socket's window from base to end.
+func (t *tcpTotals) addWindow(base, end tcpSample, hdr uint64) {
+	t.AppRead += end.read() - base.read()
+	t.AppWritten += end.written() - base.written()
+	t.ConnRead += end.ConnRead - base.ConnRead
+	t.ConnWritten += end.ConnWritten - base.ConnWritten
+	t.add(end.sub(base), hdr)
 }
 
 // add adds the delta d of one socket whose segments carry hdr bytes of

@@ -19,12 +19,20 @@ func readTCPInfo(rc syscall.RawConn) (tcpSample, error) {
 		return tcpSample{}, errors.New("tcp_info: not a socket")
 	}
 	var (
-		info *unix.TCPInfo
-		ierr error
+		info        *unix.TCPInfo
+		inq, outq   int
+		ierr, qerr1 error
+		qerr2       error
 	)
 	err := rc.Control(func(fd uintptr) {
 		info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+		inq, qerr1 = unix.IoctlGetInt(int(fd), unix.SIOCINQ)
+		outq, qerr2 = unix.IoctlGetInt(int(fd), unix.SIOCOUTQ)
 	})
+	if err == nil {
+		err = errors.Join(ierr, qerr1, qerr2)
+		ierr = nil
+	}
 	if err == nil {
 		err = ierr
 	}
@@ -41,5 +49,7 @@ func readTCPInfo(rc syscall.RawConn) (tcpSample, error) {
 		BytesAcked:    info.Bytes_acked,
 		BytesSent:     info.Bytes_sent,
 		Timestamps:    info.Options&tcpiOptTimestamps != 0,
+		UnreadIn:      uint64(max(inq, 0)),
+		UnackedOut:    uint64(max(outq, 0)),
 	}, nil
 }

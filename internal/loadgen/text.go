@@ -129,9 +129,9 @@ func WriteText(w io.Writer, r *Report) error {
 	e.printf("; %.0f header bytes per segment)\n", r.Segments.HeaderBytesPerSegment)
 	if t.Available {
 		e.table([][]string{
-			{"dir", "segments", "data segs", "pure ACKs", "kernel payload", "socket bytes", "diff"},
-			{"in", utoa(t.SegsIn), utoa(t.DataSegsIn), utoa(t.SegsIn - t.DataSegsIn), utoa(t.BytesReceived), utoa(t.SocketBytesIn), fmt.Sprintf("%+d", t.PayloadDiffIn)},
-			{"out", utoa(t.SegsOut), utoa(t.DataSegsOut), utoa(t.SegsOut - t.DataSegsOut), utoa(t.BytesAcked), utoa(t.SocketBytesOut), fmt.Sprintf("%+d", t.PayloadDiffOut)},
+			{"dir", "segments", "data segs", "pure ACKs", "kernel: app bytes", "counting conn", "diff"},
+			{"in", utoa(t.SegsIn), utoa(t.DataSegsIn), utoa(t.SegsIn - t.DataSegsIn), utoa(t.AppBytesRead), utoa(t.ConnBytesRead), fmt.Sprintf("%+d", t.PayloadDiffIn)},
+			{"out", utoa(t.SegsOut), utoa(t.DataSegsOut), utoa(t.SegsOut - t.DataSegsOut), utoa(t.AppBytesWritten), utoa(t.ConnBytesWritten), fmt.Sprintf("%+d", t.PayloadDiffOut)},
 		})
 		e.printf("  segments per heartbeat %.2f (in %.2f, out %.2f); retransmitted %d\n",
 			r.Segments.PerHeartbeat, r.Segments.InPerHeartbeat, r.Segments.OutPerHeartbeat, t.TotalRetrans)

@@ -3,6 +3,7 @@ package wire
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // Feeder is a decoder of one direction: H2Decoder or TLSDecoder.
@@ -23,9 +24,16 @@ type Conn struct {
 	mu      *sync.Mutex
 	in, out Feeder
 
+	// read and written count bytes as the syscalls return, before the
+	// decoders take Mu, so TCP_INFO can be compared with them per socket.
+	read, written atomic.Uint64
+
 	closeOnce sync.Once
 	onClose   func()
 }
+
+// Totals returns the bytes read from and written to the inner connection.
+func (c *Conn) Totals() (read, written uint64) { return c.read.Load(), c.written.Load() }
 
 // NewConn wraps c. onClose, if set, runs once, before c is closed, so it
 // can still read socket state (TCP_INFO).
@@ -37,6 +45,7 @@ func NewConn(c net.Conn, mu *sync.Mutex, in, out Feeder, onClose func()) *Conn {
 func (c *Conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
+		c.read.Add(uint64(n))
 		c.mu.Lock()
 		c.in.Feed(p[:n])
 		c.mu.Unlock()
@@ -48,6 +57,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if n > 0 {
+		c.written.Add(uint64(n))
 		c.mu.Lock()
 		c.out.Feed(p[:n])
 		c.mu.Unlock()
