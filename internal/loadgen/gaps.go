@@ -79,7 +79,7 @@ func (p *gapPeriod) stats() gapStats {
 		P99:     s.quantile(0.99),
 		Max:     s.max(),
 		Mean:    s.mean(),
-		Buckets: s.coarse(),
+		Buckets: s.coarseAround(p.interval),
 	}
 	if p.interval > 0 {
 		g.Interval, g.IntervalSource = p.interval, p.source
@@ -89,6 +89,7 @@ func (p *gapPeriod) stats() gapStats {
 	if g.Count > 0 {
 		g.Interval, g.IntervalSource = g.P50, IntervalLearnedWindow
 		g.Late, g.Missed = s.lateMissed(g.Interval)
+		g.Buckets = s.coarseAround(g.Interval)
 	}
 	return g
 }

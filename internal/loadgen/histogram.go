@@ -156,17 +156,32 @@ var coarseBounds = func() []time.Duration {
 	return b
 }()
 
-// coarse folds the buckets into coarseBounds, from the first bar with a
-// count to the last, for a live display.
-func (s *histSnap) coarse() []GapBucket {
+// intervalFactors are display bounds around a known heartbeat interval:
+// fine around 1x, where healthy gaps fall, coarse beyond. With 1-2-5 steps
+// a healthy 1.003 s gap at a 1 s interval would land in "up to 2 s" and
+// look late.
+var intervalFactors = []float64{0.5, 0.9, 0.98, 1.02, 1.1, 1.5, 2, 3, 5}
+
+// coarse folds the buckets for a live display, from the first bar with a
+// count to the last: around interval when it is known, else in 1-2-5 steps.
+func (s *histSnap) coarse() []GapBucket { return s.coarseAround(0) }
+
+func (s *histSnap) coarseAround(interval time.Duration) []GapBucket {
 	if s.count == 0 {
 		return nil
 	}
-	out := make([]GapBucket, len(coarseBounds)+1)
-	for i, b := range coarseBounds {
+	bounds := coarseBounds
+	if interval > 0 {
+		bounds = make([]time.Duration, len(intervalFactors))
+		for i, f := range intervalFactors {
+			bounds[i] = time.Duration(f * float64(interval))
+		}
+	}
+	out := make([]GapBucket, len(bounds)+1)
+	for i, b := range bounds {
 		out[i].Upper = b
 	}
-	out[len(coarseBounds)].Upper = time.Duration(math.MaxInt64)
+	out[len(bounds)].Upper = time.Duration(math.MaxInt64)
 	j := 0
 	for i, c := range s.counts {
 		if c == 0 {
@@ -174,7 +189,7 @@ func (s *histSnap) coarse() []GapBucket {
 		}
 		lo, hi := histBounds(i)
 		mid := time.Duration(lo+(hi-lo-1)/2) * time.Microsecond
-		for j < len(coarseBounds) && mid > coarseBounds[j] {
+		for j < len(bounds) && mid > bounds[j] {
 			j++
 		}
 		out[j].Count += c

@@ -136,6 +136,21 @@ func TestCoarseBuckets(t *testing.T) {
 	}
 }
 
+// Around a known interval, healthy gaps a few ms over it fall in the
+// bar around 1x, not in a bar that reads "up to 2x".
+func TestCoarseBucketsAroundInterval(t *testing.T) {
+	var h histogram
+	for i := 0; i < 10; i++ {
+		h.record(1003 * time.Millisecond)
+	}
+	h.record(1600 * time.Millisecond)
+	got := h.snapshot().coarseAround(time.Second)
+	if len(got) != 4 || got[0].Upper != 1020*time.Millisecond || got[0].Count != 10 ||
+		got[3].Upper != 2*time.Second || got[3].Count != 1 {
+		t.Errorf("coarseAround(1s) = %v, want [1.02s:10 1.1s:0 1.5s:0 2s:1]", got)
+	}
+}
+
 func BenchmarkHistogramRecord(b *testing.B) {
 	var h histogram
 	b.ReportAllocs()
