@@ -145,10 +145,43 @@ func liveLayers(d *counters, tls bool) LiveLayers {
 
 // snapshotter keeps what consecutive snapshots need for rates.
 type snapshotter struct {
-	prevAt         time.Time
-	prevHeartbeats uint64
-	prevIn         uint64
-	prevOut        uint64
+	// ring holds recent readings; rates are taken against the newest one
+	// at least rateSpan old, since heartbeats of clients that connected
+	// together arrive in bursts one interval apart, and a rate over one
+	// 250 ms snapshot would swing between 0 and a burst.
+	ring [rateRing]rateSample
+	n    int
+}
+
+type rateSample struct {
+	at                time.Time
+	heartbeats        uint64
+	bytesIn, bytesOut uint64
+}
+
+const (
+	rateRing = 16
+	rateSpan = 2 * time.Second
+)
+
+// rates returns per-second rates against the best reading available and
+// records cur.
+func (s *snapshotter) rates(cur rateSample) (hb, in, out float64) {
+	var base rateSample
+	for i := 1; i <= min(s.n, rateRing); i++ {
+		r := s.ring[(s.n-i)%rateRing]
+		base = r
+		if cur.at.Sub(r.at) >= rateSpan {
+			break
+		}
+	}
+	s.ring[s.n%rateRing] = cur
+	s.n++
+	dt := cur.at.Sub(base.at).Seconds()
+	if base.at.IsZero() || dt <= 0 {
+		return 0, 0, 0
+	}
+	return float64(cur.heartbeats-base.heartbeats) / dt, float64(cur.bytesIn-base.bytesIn) / dt, float64(cur.bytesOut-base.bytesOut) / dt
 }
 
 // snapshot aggregates the run's state. Only the snapshot goroutine calls
@@ -195,12 +228,9 @@ func (r *runner) snapshot(s *snapshotter) Snapshot {
 		snap.HeartbeatsPerSec = float64(delta.H2In.Heartbeats) / w
 		snap.BytesInPerSec = float64(delta.socketIn(tls)) / w
 		snap.BytesOutPerSec = float64(delta.socketOut(tls)) / w
-	} else if dt := now.Sub(s.prevAt).Seconds(); !s.prevAt.IsZero() && dt > 0 {
-		snap.HeartbeatsPerSec = float64(snap.Heartbeats-s.prevHeartbeats) / dt
-		snap.BytesInPerSec = float64(in-s.prevIn) / dt
-		snap.BytesOutPerSec = float64(out-s.prevOut) / dt
+	} else {
+		snap.HeartbeatsPerSec, snap.BytesInPerSec, snap.BytesOutPerSec = s.rates(rateSample{now, snap.Heartbeats, in, out})
 	}
-	s.prevAt, s.prevHeartbeats, s.prevIn, s.prevOut = now, snap.Heartbeats, in, out
 
 	period := mark.gaps
 	if period == nil {

@@ -128,11 +128,13 @@ func bucketLabels(bs []loadgen.GapBucket) []string {
 	return out
 }
 
+// Bars sit at fractions of the interval (0.98, 1.02, ...), so keep the
+// digits that tell them apart: "1.02s", not "1s".
 func bound(d time.Duration) string {
 	if d < time.Second {
 		return strconv.FormatInt(int64(d/time.Millisecond), 10) + "ms"
 	}
-	return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
 // perHB formats a per-heartbeat byte figure.
