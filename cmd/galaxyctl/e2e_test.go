@@ -310,3 +310,30 @@ const testPubPEM = `-----BEGIN PUBLIC KEY-----
 MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=
 -----END PUBLIC KEY-----
 `
+
+func TestTailExpiredCursorWarns(t *testing.T) {
+	ctx := testCtx(t)
+	s := startServe(t, ctx, "--ring-size", "3", "--heartbeat", "0")
+	pub := run(t, ctx, "publish", "--addr", s.addr, "--count", "10")
+	cursors := strings.Fields(pub.stdout)
+	if pub.code != 0 || len(cursors) != 10 {
+		t.Fatalf("publish = %d, %q; want 10 cursors", pub.code, pub.stdout)
+	}
+	// The ring holds events 8 to 10: after event 1, events 2 to 7 are gone.
+	r := run(t, ctx, "tail", "--addr", s.addr, "--cursor", cursors[0], "-n", "3", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("tail exit = %d; stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "warning: the cursor has expired: 6 events were evicted") {
+		t.Errorf("tail stderr = %q, want the expired warning with 6 missed events", r.stderr)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var ev struct{ Cursor string }
+		_ = json.Unmarshal([]byte(l), &ev)
+		got = append(got, ev.Cursor)
+	}
+	if strings.Join(got, ",") != strings.Join(cursors[7:], ",") {
+		t.Errorf("tail after an expired cursor = %v, want the ring %v", got, cursors[7:])
+	}
+}
