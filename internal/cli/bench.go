@@ -168,14 +168,11 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 	if o.projectInterval <= 0 {
 		return usagef("--project-interval must be positive, got %s", o.projectInterval)
 	}
-	o.scaleList = o.scaleList[:0]
-	for _, f := range strings.Split(o.scales, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return usagef("--scales %q: want positive client counts separated by commas, like 10000,100000,1000000", o.scales)
-		}
-		o.scaleList = append(o.scaleList, n)
+	scales, err := parseScales(o.scales)
+	if err != nil {
+		return err
 	}
+	o.scaleList = scales
 	if !contains(benchOutputs, o.output) {
 		return usagef("--output %q is not one of %s", o.output, joinOr(benchOutputs))
 	}
@@ -345,4 +342,17 @@ func (o *benchOptions) writeReport(r *loadgen.Report) error {
 		return loadgen.WriteJSON(o.g.streams.Out, r)
 	}
 	return loadgen.WriteText(o.g.streams.Out, r)
+}
+
+// parseScales parses --scales: positive client counts separated by commas.
+func parseScales(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, usagef("--scales %q: want positive client counts separated by commas, like 10000,100000,1000000", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

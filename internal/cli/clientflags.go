@@ -48,14 +48,55 @@ func (c *clientOptions) validate() error {
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return usagef("--addr %q is not HOST:PORT: %v", c.addr, stripAddrErr(err))
 	}
-	c.md = metadata.MD{}
-	for _, h := range c.headers {
+	md, err := parseHeaders(c.headers)
+	if err != nil {
+		return err
+	}
+	c.md = md
+	return nil
+}
+
+// parseHeaders turns -H key=value flags into request metadata. It refuses
+// here, naming the flag, what grpc-go would refuse at the first RPC
+// (Internal: illegal characters) or drop without a word (reserved keys).
+func parseHeaders(headers []string) (metadata.MD, error) {
+	md := metadata.MD{}
+	for _, h := range headers {
 		k, v, ok := strings.Cut(h, "=")
-		k = strings.TrimSpace(k)
+		k = strings.ToLower(strings.TrimSpace(k))
 		if !ok || k == "" {
-			return usagef("--header %q: want key=value", h)
+			return nil, usagef("--header %q: want key=value", h)
 		}
-		c.md.Append(strings.ToLower(k), v)
+		if err := checkHeader(k, v); err != nil {
+			return nil, usagef("--header %q: %v", h, err)
+		}
+		md.Append(k, v)
+	}
+	return md, nil
+}
+
+// checkHeader applies gRPC's rules for metadata: keys of [0-9a-z-_.],
+// printable ASCII values unless the key ends in -bin (gRPC then base64s the
+// bytes), and no key that gRPC sets itself.
+func checkHeader(key, value string) error {
+	if strings.IndexFunc(key, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}) >= 0 {
+		return fmt.Errorf("the key %q may only hold a-z, 0-9, '-', '_' and '.'", key)
+	}
+	if strings.HasPrefix(key, "grpc-") {
+		return errors.New("keys starting grpc- are reserved for gRPC itself")
+	}
+	if _, ok := reservedHeaders[key]; ok {
+		return fmt.Errorf("%s is set by gRPC itself", key)
+	}
+	if strings.HasSuffix(key, "-bin") {
+		return nil
+	}
+	for i := 0; i < len(value); i++ {
+		if value[i] < 0x20 || value[i] > 0x7e {
+			return errors.New("the value may only hold printable ASCII (use a key ending in -bin for binary values)")
+		}
 	}
 	return nil
 }
@@ -105,4 +146,10 @@ func (c *clientOptions) withHeaders(ctx context.Context) context.Context {
 		return ctx
 	}
 	return metadata.NewOutgoingContext(ctx, c.md)
+}
+
+// reservedHeaders are the request headers gRPC sets itself; grpc-go drops
+// metadata with these keys without a word.
+var reservedHeaders = map[string]struct{}{
+	"content-type": {}, "user-agent": {}, "te": {},
 }

@@ -46,15 +46,20 @@ type pipeline struct {
 	linkLn   *bufconn.Listener
 	backConn *grpc.ClientConn
 
-	failed    chan error
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	failed chan error
+	// subscribed is closed once the gateway's subscriber has its first
+	// stream: from then on every event published reaches the gateway.
+	subscribed     chan struct{}
+	subscribedOnce sync.Once
+	cancel         context.CancelFunc
+	wg             sync.WaitGroup
+	closeOnce      sync.Once
 }
 
 func (p *pipeline) build(ctx context.Context) error {
 	o := p.o
 	p.failed = make(chan error, 1)
+	p.subscribed = make(chan struct{})
 	if o.role != "gateway" {
 		be, err := backend.New(backend.Config{
 			MaxAge:    o.freshness,
@@ -152,10 +157,9 @@ func (p *pipeline) start(ctx context.Context) {
 				Meter:    p.tp.Meter("galaxy/subscribe"),
 				OnStart: func(si subscribe.StartInfo) {
 					p.log.Info("subscribed to backend", zap.String("start", si.Start), zap.Int64("missed", si.Missed), zap.Int("attempt", si.Attempt))
+					p.subscribedOnce.Do(func() { close(p.subscribed) })
 				},
-				OnRetry: func(err error, attempt int, delay time.Duration) {
-					p.log.Warn("backend stream lost; reconnecting", zap.Error(err), zap.Int("attempt", attempt), zap.Duration("backoff", delay))
-				},
+				// The subscriber logs each retry itself.
 			})
 			if err != nil && ctx.Err() == nil {
 				select {

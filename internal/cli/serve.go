@@ -248,11 +248,30 @@ func (o *serveOptions) run(ctx context.Context) error {
 			return err
 		}
 		ready.TLSCAFile = path
+		defer os.Remove(path)
 		log.Info("self-signed TLS certificate written; trust it with --cacert", zap.String("file", path))
 	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	p.start(ctx)
+	if o.role == "all" {
+		// Ready means the pipeline is connected: an event published once the
+		// ready file exists reaches gateway clients. The link is in-process,
+		// so this takes a moment; a remote backend (--role gateway) may be
+		// down, and the gateway is announced without waiting for it.
+		select {
+		case <-p.subscribed:
+		case err := <-p.failed:
+			srv.Stop()
+			<-serveErr
+			return err
+		case <-ctx.Done():
+			srv.Stop()
+			<-serveErr
+			return nil
+		}
+	}
 	log.Info("serving", zap.String("grpc_addr", ready.GRPCAddr), zap.String("role", o.role),
 		zap.Bool("tls", ready.TLS), zap.String("metrics_addr", ready.MetricsAddr),
 		zap.Duration("heartbeat", o.heartbeat))
@@ -263,7 +282,6 @@ func (o *serveOptions) run(ctx context.Context) error {
 			return fmt.Errorf("--ready-file: %w", err)
 		}
 	}
-	p.start(ctx)
 
 	select {
 	case err := <-serveErr:
@@ -289,9 +307,6 @@ func (o *serveOptions) run(ctx context.Context) error {
 		<-stopped
 	}
 	<-serveErr
-	if ready.TLSCAFile != "" {
-		os.Remove(ready.TLSCAFile)
-	}
 	return nil
 }
 

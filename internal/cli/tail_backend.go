@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
 	"galaxy/galaxyctl/internal/subscribe"
@@ -17,6 +16,11 @@ import (
 // gateway uses, so tail exercises the production reconnect and cursor logic.
 func (o *tailOptions) runBackend(ctx context.Context, conn *grpc.ClientConn, p *eventPrinter, st *tailState) error {
 	log := o.g.Logger()
+	// A certificate that fails verification fails every retry the same
+	// way: tail ends with it instead of retrying for ever.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var tlsErr error
 	sub, err := subscribe.New(subscribe.Config{
 		ClientID:    o.clientID,
 		Client:      pushv1.NewPushClient(conn),
@@ -38,9 +42,12 @@ func (o *tailOptions) runBackend(ctx context.Context, conn *grpc.ClientConn, p *
 		OnStart: func(si subscribe.StartInfo) {
 			o.reportStart(si)
 		},
-		OnRetry: func(err error, attempt int, delay time.Duration) {
-			log.Warn("stream lost; reconnecting", zap.String("addr", o.client.addr), zap.Error(err),
-				zap.Int("attempt", attempt), zap.Duration("backoff", delay))
+		// The subscriber logs each retry itself.
+		OnRetry: func(err error, _ int, _ time.Duration) {
+			if isTLSFailure(err) {
+				tlsErr = err
+				stop()
+			}
 		},
 	})
 	if err != nil {
@@ -54,6 +61,9 @@ func (o *tailOptions) runBackend(ctx context.Context, conn *grpc.ClientConn, p *
 		st.mu.Lock()
 		st.cursor = c
 		st.mu.Unlock()
+	}
+	if tlsErr != nil {
+		err = tlsErr
 	}
 	if err != nil {
 		return fmt.Errorf("tail %s: %w", o.client.addr, describeRPCError(err))
@@ -121,7 +131,9 @@ func (o *tailOptions) printResume(st *tailState) {
 func shellJoin(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+		// A leading '=' is safe in POSIX sh but zsh expands =word to a
+		// command's path, so it is quoted too.
+		if a != "" && a[0] != '=' && strings.IndexFunc(a, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+", r))
 		}) < 0 {
 			out[i] = a

@@ -31,7 +31,7 @@ func (o *tailOptions) runGateway(ctx context.Context, conn *grpc.ClientConn, p *
 		if received {
 			attempt = 0
 		}
-		if o.noReconnect || isTerminalCode(status.Code(err)) {
+		if o.noReconnect || isTerminalCode(status.Code(err)) || isTLSFailure(err) {
 			if err == nil {
 				err = errors.New("the gateway closed the stream")
 			}

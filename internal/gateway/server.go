@@ -22,6 +22,11 @@ import (
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
+// MaxUserIDBytes bounds a Subscribe request's user_id: the filter is held
+// for the stream's life, and without a bound a client could pin a request's
+// worth (up to the server's largest message) per stream.
+const MaxUserIDBytes = 1024
+
 // errShuttingDown ends every client stream when the server closes.
 var errShuttingDown = status.Error(codes.Unavailable, "gateway shutting down")
 
@@ -76,8 +81,11 @@ func (s *Server) PublicKey() ed25519.PublicKey {
 // when user_id is empty) from the moment the response header is sent, with a
 // heartbeat after each silence. It returns when the client goes away, a send
 // fails, the client falls behind (ResourceExhausted), or the server closes
-// (Unavailable).
+// (Unavailable). A user_id over MaxUserIDBytes is InvalidArgument.
 func (s *Server) Subscribe(req *gatewayv1.SubscribeRequest, stream grpc.ServerStreamingServer[gatewayv1.GatewayEvent]) error {
+	if n := len(req.GetUserId()); n > MaxUserIDBytes {
+		return status.Errorf(codes.InvalidArgument, "user_id is %d bytes, over the limit of %d bytes", n, MaxUserIDBytes)
+	}
 	// An explicit header tells the client that it is registered: every event
 	// dispatched from then on reaches it.
 	header := func() error { return stream.SendHeader(metadata.MD{}) }
