@@ -11,12 +11,27 @@ import (
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
-// Publish appends one event and returns its cursor. An empty event_type or
-// a payload over Config.MaxPayload is InvalidArgument; after Close it is
-// Unavailable.
+// Limits on the identifiers a request carries. With the payload limit they
+// bound what one event, and so the ring, can hold: without them a 1 MiB
+// request of event_type alone would pass the payload check.
+const (
+	MaxEventTypeBytes = 256
+	MaxUserIDBytes    = 1024 // the gateway's user_id filter limit too
+	MaxClientIDBytes  = 256
+)
+
+// Publish appends one event and returns its cursor. An empty event_type,
+// identifiers over their limits, or a payload over Config.MaxPayload is
+// InvalidArgument; after Close it is Unavailable.
 func (s *Server) Publish(_ context.Context, req *pushv1.PublishRequest) (*pushv1.PublishResponse, error) {
 	if req.GetEventType() == "" {
 		return nil, status.Error(codes.InvalidArgument, "event_type is required")
+	}
+	if n := len(req.GetEventType()); n > MaxEventTypeBytes {
+		return nil, status.Errorf(codes.InvalidArgument, "event_type is %d bytes, over the limit of %d bytes", n, MaxEventTypeBytes)
+	}
+	if n := len(req.GetUserId()); n > MaxUserIDBytes {
+		return nil, status.Errorf(codes.InvalidArgument, "user_id is %d bytes, over the limit of %d bytes", n, MaxUserIDBytes)
 	}
 	if n := len(req.GetPayload()); n > s.cfg.MaxPayload {
 		return nil, status.Errorf(codes.InvalidArgument, "payload is %d bytes, over the limit of %d bytes", n, s.cfg.MaxPayload)

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +68,8 @@ func TestPublishRejectsInvalid(t *testing.T) {
 	}{
 		{"empty type", &pushv1.PublishRequest{Payload: []byte("x")}, "event_type is required"},
 		{"payload over limit", &pushv1.PublishRequest{EventType: "t", Payload: make([]byte, 17)}, "payload is 17 bytes, over the limit of 16 bytes"},
+		{"event_type over limit", &pushv1.PublishRequest{EventType: strings.Repeat("t", MaxEventTypeBytes+1)}, "event_type is 257 bytes, over the limit of 256 bytes"},
+		{"user_id over limit", &pushv1.PublishRequest{EventType: "t", UserId: strings.Repeat("u", MaxUserIDBytes+1)}, "user_id is 1025 bytes, over the limit of 1024 bytes"},
 	}
 	ctx := testContext(t)
 	h := newHarness(t, Config{MaxPayload: 16})

@@ -66,6 +66,9 @@ func (s *Server) open(req *pushv1.GatewaySubscribeRequest, now time.Time) (*subs
 	if id == "" {
 		return nil, nil, status.Error(codes.InvalidArgument, "gateway_client_id is required")
 	}
+	if len(id) > MaxClientIDBytes {
+		return nil, nil, status.Errorf(codes.InvalidArgument, "gateway_client_id is %d bytes, over the limit of %d bytes", len(id), MaxClientIDBytes)
+	}
 	var cur Cursor
 	if req.GetCursor() != "" {
 		var err error

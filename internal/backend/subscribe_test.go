@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,6 +198,7 @@ func TestSubscribeRejectsInvalid(t *testing.T) {
 	}{
 		{"empty client id", &pushv1.GatewaySubscribeRequest{Cursor: cursorOf(1)}, "gateway_client_id is required"},
 		{"empty client id and bad cursor", &pushv1.GatewaySubscribeRequest{Cursor: "x"}, "gateway_client_id is required"},
+		{"client id over limit", &pushv1.GatewaySubscribeRequest{GatewayClientId: strings.Repeat("g", MaxClientIDBytes+1)}, "gateway_client_id is 257 bytes, over the limit of 256 bytes"},
 		{"short cursor", &pushv1.GatewaySubscribeRequest{GatewayClientId: "gw", Cursor: "x"},
 			`cursor "x": want 33 characters like 00000000000000ab-0000000000000001, got 1`},
 		{"bad digit", &pushv1.GatewaySubscribeRequest{GatewayClientId: "gw", Cursor: "00000000000000ab-000000000000000z"},

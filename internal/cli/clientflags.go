@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
@@ -127,7 +128,7 @@ func (c *clientOptions) dial(g *globalOptions) (*grpc.ClientConn, error) {
 		}
 		creds = grpcTLS(cfg)
 	}
-	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive))
+	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", c.addr, err)
 	}
@@ -137,6 +138,15 @@ func (c *clientOptions) dial(g *globalOptions) (*grpc.ClientConn, error) {
 // clientKeepalive pings an idle connection every 30 s and gives up after 10 s
 // without an answer, so a half-open connection is found within about 40 s.
 var clientKeepalive = keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true}
+
+// clientConnectParams caps grpc-go's own reconnect backoff at 5 s (its
+// default grows to 120 s). While a connection attempt is failing every RPC
+// fails at once, so that backoff, not the subscriber's, would decide how
+// long a gateway or tail stays cut off after a long backend outage.
+var clientConnectParams = grpc.WithConnectParams(grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 250 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+	MinConnectTimeout: 5 * time.Second,
+})
 
 func grpcTLS(cfg *tls.Config) credentials.TransportCredentials { return credentials.NewTLS(cfg) }
 

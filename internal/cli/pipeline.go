@@ -127,7 +127,7 @@ func (p *pipeline) build(ctx context.Context) error {
 		}
 		creds = grpcTLS(cfg)
 	}
-	conn, err := grpc.NewClient(o.backendAddr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive))
+	conn, err := grpc.NewClient(o.backendAddr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams)
 	if err != nil {
 		return fmt.Errorf("--backend %s: %w", o.backendAddr, err)
 	}
