@@ -88,7 +88,7 @@ silence, and --verify-key checks each event's Ed25519 signature.`,
 	o.client.addFlags(fs)
 	fs.StringVar(&o.target, "target", "backend", "which end to follow: "+joinOr(tailTargets))
 	fs.StringVar(&o.clientID, "client-id", "", "gateway_client_id to subscribe with (default: unique per process, so tail never replaces a real gateway)")
-	fs.StringVar(&o.user, "user", "", "only events for this user id")
+	fs.StringVar(&o.user, "user", "", "only events for this user id, and broadcasts (events without one)")
 	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor (backend only)")
 	fs.BoolVar(&o.fromStart, "from-start", false, "start with every event the ring still holds (backend only)")
 	fs.StringVarP(&o.output, "output", "o", "pretty", "output format: "+joinOr(tailOutputs))

@@ -30,7 +30,8 @@ func (o *tailOptions) runBackend(ctx context.Context, conn *grpc.ClientConn, p *
 		NoReconnect: o.noReconnect,
 		Logger:      log.Named("subscriber"),
 		Handler: func(_ context.Context, ev *pushv1.PushEvent) error {
-			if o.user != "" && ev.GetUserId() != o.user {
+			// As the gateway does: the user's events and broadcasts.
+			if o.user != "" && ev.GetUserId() != "" && ev.GetUserId() != o.user {
 				return nil
 			}
 			if err := p.printPush(ev); err != nil {

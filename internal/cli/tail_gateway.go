@@ -68,6 +68,10 @@ func (o *tailOptions) gatewayStream(ctx context.Context, client gatewayv1.Gatewa
 			return received, err
 		}
 		received = true
+		// Buffered messages keep arriving after --count cancelled ctx.
+		if err := ctx.Err(); err != nil {
+			return received, err
+		}
 		if ev.GetEventType() == gatewayv1.HeartbeatEventType {
 			if err := p.printHeartbeat(); err != nil {
 				return received, err

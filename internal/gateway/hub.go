@@ -64,7 +64,8 @@ func (s *Server) release(c *client) {
 }
 
 // Dispatch fans one backend event out to every client whose user filter
-// matches it. The event is converted and signed once, then queued without
+// matches it; an event with no user_id is a broadcast and matches every
+// client. The event is converted and signed once, then queued without
 // blocking; a client whose queue is full is ended with ResourceExhausted, so
 // neither Dispatch nor the other clients ever wait for a slow one. Dispatch
 // is safe for concurrent use, though per-client order is only the order of
@@ -92,13 +93,21 @@ func (s *Server) Dispatch(ev *pushv1.PushEvent) {
 	if s.closed {
 		return
 	}
+	if gev.UserId == "" {
+		// An event for no user in particular is a broadcast: every
+		// client gets it, whatever its filter.
+		for _, list := range s.byUser {
+			for _, c := range list {
+				s.enqueue(c, gev)
+			}
+		}
+		return
+	}
 	for _, c := range s.byUser[""] {
 		s.enqueue(c, gev)
 	}
-	if gev.UserId != "" {
-		for _, c := range s.byUser[gev.UserId] {
-			s.enqueue(c, gev)
-		}
+	for _, c := range s.byUser[gev.UserId] {
+		s.enqueue(c, gev)
 	}
 }
 

@@ -157,8 +157,8 @@ func TestFanOutByUserFilter(t *testing.T) {
 	e := newEnv(t, Config{})
 	filters := []string{"alice", "bob", "", "alice"}
 	want := map[string][]string{
-		"alice": {"c1", "c4"},
-		"bob":   {"c2"},
+		"alice": {"c1", "c4", "c5"}, // c5 has no user: a broadcast
+		"bob":   {"c2", "c5"},
 		"":      {"c1", "c2", "c3", "c4", "c5"},
 	}
 	streams := make([]grpc.ServerStreamingClient[gatewayv1.GatewayEvent], len(filters))

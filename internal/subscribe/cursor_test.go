@@ -168,3 +168,31 @@ func TestAdoptsResumeCursorFromHeader(t *testing.T) {
 		t.Errorf("Cursor() = %q, want head-7", got)
 	}
 }
+
+// A handler that cancels the context (tail --count) must not be called
+// again for events the stream had already buffered.
+func TestNoEventAfterHandlerCancels(t *testing.T) {
+	ctx, cancel := testContext(t)
+	h := newHarness(t, script(fail(nil, "c1", "c2", "c3", "c4", "c5")))
+	var calls int
+	s, err := New(Config{
+		ClientID: "gw-test",
+		Client:   h.client,
+		Backoff:  testBackoff,
+		Sleep:    (&sleepRecorder{}).sleep,
+		Handler: func(context.Context, *pushv1.PushEvent) error {
+			calls++
+			cancel()
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(ctx); err != nil {
+		t.Fatalf("Run() = %v, want nil after the handler cancelled", err)
+	}
+	if calls != 1 || s.Cursor() != "c1" {
+		t.Errorf("handler calls = %d, Cursor() = %q; want 1 call and c1", calls, s.Cursor())
+	}
+}

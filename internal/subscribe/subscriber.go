@@ -199,6 +199,11 @@ func (s *Subscriber) stream(ctx context.Context, attempt int) (progressed bool, 
 			return progressed, err
 		}
 		progressed = true
+		// Events already buffered keep arriving after the context ends;
+		// a handler that cancelled it (tail --count) must see no more.
+		if err := ctx.Err(); err != nil {
+			return progressed, err
+		}
 		if err := s.cfg.Handler(ctx, ev); err != nil {
 			return true, &handlerError{cursor: ev.GetCursor(), err: err}
 		}

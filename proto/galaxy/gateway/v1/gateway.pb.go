@@ -30,7 +30,9 @@ const (
 // SubscribeRequest selects the events a client receives.
 type SubscribeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// user_id filters events to one user; empty means every event.
+	// user_id filters events to one user's, plus broadcasts (events
+	// published without a user_id, which every client receives); empty
+	// means every event.
 	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
