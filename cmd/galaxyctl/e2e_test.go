@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -335,5 +336,39 @@ func TestTailExpiredCursorWarns(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(cursors[7:], ",") {
 		t.Errorf("tail after an expired cursor = %v, want the ring %v", got, cursors[7:])
+	}
+}
+
+// -n N prints exactly N events even when many more are already buffered.
+func TestTailCountIsExact(t *testing.T) {
+	ctx := testCtx(t)
+	s := startServe(t, ctx, "--heartbeat", "0", "--publish-rate", "20000")
+	if r := run(t, ctx, "publish", "--addr", s.addr, "--count", "500"); r.code != 0 {
+		t.Fatalf("publish exit %d: %s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"tail", "--addr", s.addr, "--from-start", "-n", "1", "-o", "json"},
+		{"tail", "--addr", s.addr, "--from-start", "-n", "5", "-o", "json"},
+		{"tail", "--target", "gateway", "--addr", s.addr, "-n", "3", "-o", "json"},
+	} {
+		for i := 0; i < 3; i++ {
+			r := run(t, ctx, args...)
+			want := args[len(args)-3]
+			if got := strings.Count(r.stdout, "\n"); r.code != 0 || strconv.Itoa(got) != want {
+				t.Errorf("galaxyctl %v printed %d lines (exit %d), want %s", args, got, r.code, want)
+			}
+		}
+	}
+}
+
+// --timeout ends tail with exit 0 (no --count), never with a stream error.
+func TestTailTimeoutIsClean(t *testing.T) {
+	ctx := testCtx(t)
+	s := startServe(t, ctx, "--heartbeat", "0")
+	for i := 0; i < 5; i++ {
+		r := run(t, ctx, "tail", "--addr", s.addr, "--timeout", "100ms", "--no-reconnect")
+		if r.code != 0 || strings.Contains(r.stderr, "DeadlineExceeded") {
+			t.Fatalf("tail --timeout 100ms --no-reconnect = exit %d, stderr:\n%s\nwant exit 0", r.code, r.stderr)
+		}
 	}
 }

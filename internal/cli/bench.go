@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -127,8 +128,8 @@ early and still prints the report); the report goes to stdout.`,
 
 func (o *benchOptions) validate(cmd *cobra.Command) error {
 	if o.addr != "" {
-		if _, port, err := net.SplitHostPort(o.addr); err != nil || port == "" {
-			return usagef("--addr %q is not HOST:PORT", o.addr)
+		if err := checkHostPort("--addr", o.addr, false); err != nil {
+			return err
 		}
 	}
 	if o.clients < 1 {
@@ -136,6 +137,9 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 	}
 	if o.streamsPerConn < 1 {
 		return usagef("--streams-per-conn must be at least 1, got %d", o.streamsPerConn)
+	}
+	if o.addr == "" && o.streamsPerConn > maxStreamsPerConn {
+		return usagef("--streams-per-conn %d is over the embedded gateway's %d concurrent streams per connection", o.streamsPerConn, maxStreamsPerConn)
 	}
 	if o.rampRate < 0 {
 		return usagef("--ramp-rate must be 0 (as fast as possible) or positive, got %g", o.rampRate)
@@ -173,6 +177,15 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 		return err
 	}
 	o.scaleList = scales
+	if o.reportFile != "" {
+		// Fail now, not after a long run whose result would be lost.
+		probe, err := os.CreateTemp(filepath.Dir(o.reportFile), ".galaxyctl-report-*")
+		if err != nil {
+			return usagef("--report %s: cannot write there: %v", o.reportFile, err)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+	}
 	if !contains(benchOutputs, o.output) {
 		return usagef("--output %q is not one of %s", o.output, joinOr(benchOutputs))
 	}
@@ -225,6 +238,17 @@ func (o *benchOptions) run(ctx context.Context) error {
 		}
 	}
 
+	// Check the whole configuration before starting a child process for
+	// it; the embedded gateway's address is not known yet, so a stand-in
+	// takes its place.
+	check := cfg
+	if check.Addr == "" {
+		check.Addr, check.ExpectedInterval = "127.0.0.1:1", o.heartbeat
+	}
+	if err := check.Validate(); err != nil {
+		return benchConfigError(err)
+	}
+
 	if o.addr == "" {
 		srv, err := o.startEmbedded(ctx)
 		if err != nil {
@@ -250,10 +274,6 @@ func (o *benchOptions) run(ctx context.Context) error {
 		tlsCfg.ServerName = host
 	}
 	cfg.TLS = tlsCfg
-
-	if err := cfg.Validate(); err != nil {
-		return benchConfigError(err)
-	}
 	fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
 		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
 
@@ -323,8 +343,18 @@ func benchConfigError(err error) error {
 	return err
 }
 
-// writeReport prints the report on stdout and, with --report, as JSON.
+// writeReport prints the report on stdout and, with --report, as JSON;
+// stdout first, so a failing file never costs the printed result.
 func (o *benchOptions) writeReport(r *loadgen.Report) error {
+	var err error
+	if o.output == "json" {
+		err = loadgen.WriteJSON(o.g.streams.Out, r)
+	} else {
+		err = loadgen.WriteText(o.g.streams.Out, r)
+	}
+	if err != nil {
+		return err
+	}
 	if o.reportFile != "" {
 		f, err := os.Create(o.reportFile)
 		if err != nil {
@@ -338,10 +368,7 @@ func (o *benchOptions) writeReport(r *loadgen.Report) error {
 			return fmt.Errorf("--report %s: %w", o.reportFile, err)
 		}
 	}
-	if o.output == "json" {
-		return loadgen.WriteJSON(o.g.streams.Out, r)
-	}
-	return loadgen.WriteText(o.g.streams.Out, r)
+	return nil
 }
 
 // parseScales parses --scales: positive client counts separated by commas.

@@ -86,6 +86,13 @@ func TestValidationErrors(t *testing.T) {
 	tail := func(g *globalOptions) *cobra.Command { return newTailCmd(g, nopRun[tailOptions]) }
 	serve := func(g *globalOptions) *cobra.Command { return newServeCmd(g, nopRun[serveOptions]) }
 	publish := func(g *globalOptions) *cobra.Command { return newPublishCmd(g, nopRun[publishOptions]) }
+	// tailDial runs tail's dial, where the TLS files are read.
+	tailDial := func(g *globalOptions) *cobra.Command {
+		return newTailCmd(g, func(_ context.Context, o *tailOptions) error {
+			_, err := o.client.dial(g)
+			return err
+		})
+	}
 	tests := []struct {
 		args  []string
 		build func(*globalOptions) *cobra.Command
@@ -110,7 +117,13 @@ func TestValidationErrors(t *testing.T) {
 		{[]string{"--ring-size", "0"}, serve, "--ring-size must be at least 1"},
 		{[]string{"--freshness", "0s"}, serve, "--freshness must be positive"},
 		{[]string{"--tls-cert", "a.pem"}, serve, "--tls-cert and --tls-key go together"},
-		{[]string{"--publish-rate", "-1"}, serve, "--publish-rate must be 0 or positive"},
+		{[]string{"--publish-rate", "-1"}, serve, "--publish-rate must be 0 (none) or from 0.001 to 1e+06 events per second, got -1"},
+		{[]string{"--publish-rate", "1e-10"}, serve, "--publish-rate must be 0 (none) or from 0.001"},
+		{[]string{"--publish-rate", "NaN"}, serve, "got NaN"},
+		{[]string{"--listen", "127.0.0.1:99999"}, serve, `--listen "127.0.0.1:99999": the port must be a number from 0 to 65535`},
+		{[]string{"--addr", "127.0.0.1:99999"}, tail, `--addr "127.0.0.1:99999": the port must be a number from 1 to 65535`},
+		{[]string{"--addr", "127.0.0.1:0"}, publish, `--addr "127.0.0.1:0": the port must be a number from 1 to 65535`},
+		{[]string{"--cacert", "/nonexistent/ca.pem"}, tailDial, "--cacert: open /nonexistent/ca.pem"},
 		{[]string{"--count", "0"}, publish, "--count must be at least 1"},
 		{[]string{"--type", ""}, publish, "--type must not be empty"},
 		{[]string{"--payload", "@/nonexistent/file"}, publish, "--payload @/nonexistent/file"},
@@ -137,6 +150,12 @@ func TestMainExitCodes(t *testing.T) {
 	}{
 		{[]string{"version"}, ExitOK, "galaxyctl "},
 		{[]string{"--version"}, ExitOK, "galaxyctl "},
+		{[]string{"completion", "zhs"}, ExitUsage, `completion needs one shell, bash, zsh, fish or powershell; got ["zhs"]`},
+		{[]string{"completion"}, ExitUsage, "completion needs one shell"},
+		{[]string{"docs", "foo"}, ExitUsage, "galaxyctl docs needs one of: man, markdown, completions"},
+		{[]string{"bench", "--report", "/nonexistent-dir/r.json"}, ExitUsage, "--report /nonexistent-dir/r.json: cannot write there"},
+		{[]string{"bench", "--ramp-rate", "NaN"}, ExitUsage, "--ramp-rate"},
+		{[]string{"bench", "--streams-per-conn", "1100"}, ExitUsage, "--streams-per-conn 1100 is over the embedded gateway's 1024"},
 		{[]string{"nope"}, ExitUsage, "Run 'galaxyctl --help' for usage."},
 		{[]string{"tail", "--bogus"}, ExitUsage, "Run 'galaxyctl tail --help' for usage."},
 		{[]string{"tail", "extra-arg"}, ExitUsage, "takes no arguments"},

@@ -46,8 +46,8 @@ func (c *clientOptions) addFlags(fs *pflag.FlagSet) {
 
 // validate checks the flags and resolves the headers.
 func (c *clientOptions) validate() error {
-	if _, _, err := net.SplitHostPort(c.addr); err != nil {
-		return usagef("--addr %q is not HOST:PORT: %v", c.addr, stripAddrErr(err))
+	if err := checkHostPort("--addr", c.addr, false); err != nil {
+		return err
 	}
 	md, err := parseHeaders(c.headers)
 	if err != nil {

@@ -24,11 +24,15 @@ See 'galaxyctl completion SHELL --help' for how to install each.`,
   galaxyctl completion fish > ~/.config/fish/completions/galaxyctl.fish`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 || !contains(completionShells, args[0]) {
-				return usagef("completion needs one shell: %s", joinOr(completionShells))
+				return usagef("completion needs one shell, %s; got %q", joinOr(completionShells), args)
 			}
 			return nil
 		},
 		ValidArgs: completionShells,
+		// Runnable only to reject what no subcommand matched: without it
+		// cobra prints help to stdout and exits 0, so
+		// `completion zhs > _galaxyctl` would write help into the file.
+		RunE: func(*cobra.Command, []string) error { return nil },
 	}
 	help := map[string][2]string{
 		"bash": {`Print the bash completion script (needs the bash-completion package).

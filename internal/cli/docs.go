@@ -29,7 +29,12 @@ shell completion scripts that live in completions/.`,
 		Example: `  galaxyctl docs man ./man
   galaxyctl docs markdown ./docs
   galaxyctl docs completions ./completions`,
-		Args: noArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			return usagef("%s needs one of: man, markdown, completions (got %q)", cmd.CommandPath(), args)
+		},
+		// Runnable only so that Args rejects a missing or unknown
+		// subcommand instead of cobra printing help and exiting 0.
+		RunE: func(*cobra.Command, []string) error { return nil },
 	}
 	dirArg := func(cmd *cobra.Command, args []string) error {
 		if len(args) != 1 {

@@ -82,7 +82,7 @@ func (p *pipeline) build(ctx context.Context) error {
 	if o.signingKey != "" {
 		k, err := gateway.LoadSigningKey(o.signingKey)
 		if err != nil {
-			return fmt.Errorf("--signing-key: %w", err)
+			return usagef("--signing-key: %v", err)
 		}
 		key = k
 	}

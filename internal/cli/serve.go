@@ -22,6 +22,16 @@ import (
 
 var serveRoles = []string{"all", "backend", "gateway"}
 
+// The synthetic publisher's range: one event per 1000 s up to a million a
+// second, beyond which a ticker cannot keep the pace anyway.
+const (
+	// maxStreamsPerConn is serve's HTTP/2 MAX_CONCURRENT_STREAMS.
+	maxStreamsPerConn = 1024
+
+	minPublishRate = 0.001
+	maxPublishRate = 1e6
+)
+
 // serveOptions holds serve's flags.
 type serveOptions struct {
 	g *globalOptions
@@ -119,7 +129,7 @@ then the server stops within --drain-timeout.`,
 		_ = cmd.MarkFlagFilename(f)
 	}
 	o.limits.maxRecvBytes = 1 << 20
-	o.limits.maxStreamsPerConn = 1024
+	o.limits.maxStreamsPerConn = maxStreamsPerConn
 	o.limits.keepaliveTime = 30 * time.Second
 	o.limits.keepaliveTimeout = 10 * time.Second
 	o.limits.keepaliveMinInterval = 10 * time.Second
@@ -127,8 +137,8 @@ then the server stops within --drain-timeout.`,
 }
 
 func (o *serveOptions) validate() error {
-	if _, _, err := net.SplitHostPort(o.listen); err != nil {
-		return usagef("--listen %q is not HOST:PORT: %v", o.listen, stripAddrErr(err))
+	if err := checkHostPort("--listen", o.listen, true); err != nil {
+		return err
 	}
 	if !contains(serveRoles, o.role) {
 		return usagef("--role %q is not one of %s", o.role, joinOr(serveRoles))
@@ -140,8 +150,8 @@ func (o *serveOptions) validate() error {
 		return usagef("--backend is only for --role gateway (with --role %s the backend is in-process)", o.role)
 	}
 	if o.backendAddr != "" {
-		if _, _, err := net.SplitHostPort(o.backendAddr); err != nil {
-			return usagef("--backend %q is not HOST:PORT: %v", o.backendAddr, stripAddrErr(err))
+		if err := checkHostPort("--backend", o.backendAddr, false); err != nil {
+			return err
 		}
 	}
 	if o.heartbeat < 0 {
@@ -156,15 +166,17 @@ func (o *serveOptions) validate() error {
 	if o.clientQueue < 1 {
 		return usagef("--client-queue must be at least 1, got %d", o.clientQueue)
 	}
-	if o.publishRate < 0 {
-		return usagef("--publish-rate must be 0 or positive, got %g", o.publishRate)
+	// NaN fails every comparison, so test for the accepted range, and keep
+	// the ticker's interval (1 s / rate) inside what a Duration can hold.
+	if o.publishRate != 0 && !(o.publishRate >= minPublishRate && o.publishRate <= maxPublishRate) {
+		return usagef("--publish-rate must be 0 (none) or from %g to %g events per second, got %g", minPublishRate, maxPublishRate, o.publishRate)
 	}
 	if o.publishRate > 0 && o.role == "gateway" {
 		return usagef("--publish-rate needs a backend: use --role all or backend")
 	}
 	if o.metricsListen != "" {
-		if _, _, err := net.SplitHostPort(o.metricsListen); err != nil {
-			return usagef("--metrics-listen %q is not HOST:PORT: %v", o.metricsListen, stripAddrErr(err))
+		if err := checkHostPort("--metrics-listen", o.metricsListen, true); err != nil {
+			return err
 		}
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {

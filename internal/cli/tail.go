@@ -186,9 +186,14 @@ func (o *tailOptions) run(ctx context.Context) error {
 	defer conn.Close()
 	ctx = o.client.withHeaders(ctx)
 	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, o.timeout, errTimedOut)
-		defer cancel()
+		// A local timer, not a context deadline: a deadline would travel
+		// to the server, whose cancel could then reach tail as a stream
+		// error (DeadlineExceeded) before tail saw its own context end.
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		timer := time.AfterFunc(o.timeout, func() { cancel(errTimedOut) })
+		defer timer.Stop()
 	}
 	// done ends the stream once --count events were printed; the handler
 	// returns nil first so the last event's cursor counts as handled.

@@ -60,7 +60,7 @@ func serverTLS(certFile, keyFile string, selfSigned bool) (*tls.Config, []byte, 
 	case certFile != "":
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--tls-cert %s / --tls-key %s: %w", certFile, keyFile, err)
+			return nil, nil, usagef("--tls-cert %s / --tls-key %s: %v", certFile, keyFile, err)
 		}
 		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil, nil
 	}
@@ -73,7 +73,7 @@ func clientTLS(caFile string, insecureSkip bool, serverName string) (*tls.Config
 	if caFile != "" {
 		pemBytes, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("--cacert: %w", err)
+			return nil, usagef("--cacert: %v", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pemBytes) {
