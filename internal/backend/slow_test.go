@@ -74,7 +74,9 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 	// then the drop.
 	seqs, end := recvErr(t, slow)
 	t.Logf("slow got %v then %v", seqs, end)
-	if len(seqs) == 0 || len(seqs) >= total || !slices.Equal(seqs, seqRange(1, uint64(len(seqs)))) {
+	// n may be 0: under load its sender may not have run before the lag
+	// passed MaxLag, and then nothing was in flight.
+	if len(seqs) >= total || !slices.Equal(seqs, seqRange(1, uint64(len(seqs)))) {
 		t.Errorf("slow subscriber events = %v, want 1..n for some n < %d", seqs, total)
 	}
 	// Lag grows by one per Append, so the drop comes the moment it first

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -65,7 +66,7 @@ func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*lo
 			Color:           s.Color,
 			OnQuit:          cancel,
 		})
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			cancel()
 			o.g.Logger().Sugar().Warnf("live view: %v", err)
 			drain(snaps)

@@ -10,9 +10,9 @@ import (
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/subscribe"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
@@ -31,7 +31,7 @@ func (o *tailOptions) runGateway(ctx context.Context, conn *grpc.ClientConn, p *
 		if received {
 			attempt = 0
 		}
-		if o.noReconnect || isTerminalCode(status.Code(err)) || isTLSFailure(err) {
+		if o.noReconnect || subscribe.IsTerminal(status.Code(err)) || isTLSFailure(err) {
 			if err == nil {
 				err = errors.New("the gateway closed the stream")
 			}
@@ -83,13 +83,4 @@ func (o *tailOptions) gatewayStream(ctx context.Context, client gatewayv1.Gatewa
 		}
 		st.printed(ev.GetEventId())
 	}
-}
-
-// isTerminalCode mirrors the subscriber: codes where retrying cannot help.
-func isTerminalCode(c codes.Code) bool {
-	switch c {
-	case codes.InvalidArgument, codes.Unauthenticated, codes.PermissionDenied, codes.Unimplemented:
-		return true
-	}
-	return false
 }

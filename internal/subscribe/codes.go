@@ -37,3 +37,10 @@ func codeOf(err error) codes.Code {
 	}
 	return status.Code(err)
 }
+
+// IsTerminal reports whether a stream that failed with code c should not be
+// retried, so other stream loops (tail's gateway client) share the rule.
+func IsTerminal(c codes.Code) bool {
+	_, ok := terminalCodes[c]
+	return ok
+}
