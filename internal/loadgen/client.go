@@ -39,11 +39,12 @@ type connGroup struct {
 	mu     sync.Mutex
 	cc     *grpc.ClientConn
 	gen    int
-	active int // streams opened on cc
+	active int // streams open or opening on cc
 }
 
-// groupConn returns connection g, creating it on first use.
-func (r *runner) groupConn(g int) (*grpc.ClientConn, int, error) {
+// acquireConn returns connection g, creating it on first use, and counts
+// one more stream on it; a failed open gives it back with connFailed.
+func (r *runner) acquireConn(g int) (*grpc.ClientConn, int, error) {
 	grp := &r.groups[g]
 	grp.mu.Lock()
 	defer grp.mu.Unlock()
@@ -55,30 +56,29 @@ func (r *runner) groupConn(g int) (*grpc.ClientConn, int, error) {
 		grp.cc = cc
 		grp.gen++
 	}
+	grp.active++
 	return grp.cc, grp.gen, nil
 }
 
-// connFailed drops connection g after a failed connect, so the next
-// attempt dials afresh on our backoff rather than grpc's; a connection
-// that already carries streams is left to reconnect by itself.
+// connFailed gives back a stream that did not open on connection g and
+// drops the connection when no other stream is open or opening on it, so
+// the next attempt dials afresh on our backoff rather than grpc's. A
+// connection that carries streams is left to reconnect by itself, and one
+// with opens in flight is not closed under them.
 func (r *runner) connFailed(g, gen int) {
 	grp := &r.groups[g]
 	grp.mu.Lock()
 	var cc *grpc.ClientConn
-	if grp.gen == gen && grp.active == 0 {
-		cc, grp.cc = grp.cc, nil
+	if grp.gen == gen {
+		grp.active--
+		if grp.active == 0 {
+			cc, grp.cc = grp.cc, nil
+		}
 	}
 	grp.mu.Unlock()
 	if cc != nil {
 		cc.Close()
 	}
-}
-
-func (r *runner) streamOpened(g int) {
-	grp := &r.groups[g]
-	grp.mu.Lock()
-	grp.active++
-	grp.mu.Unlock()
 }
 
 // closeConns closes every connection once the clients have stopped.
@@ -101,10 +101,13 @@ func (r *runner) runClient(ctx context.Context, i int) {
 	defer r.wg.Done()
 	st := &r.clients[i]
 	g := i / r.cfg.StreamsPerConn
-	var stream grpc.ServerStreamingClient[gatewayv1.GatewayEvent]
+	var (
+		stream       grpc.ServerStreamingClient[gatewayv1.GatewayEvent]
+		cancelStream context.CancelFunc
+	)
 	for attempt := 1; ; attempt++ {
 		var err error
-		stream, err = r.subscribe(ctx, g, i)
+		stream, cancelStream, err = r.subscribe(ctx, g, i)
 		if err == nil {
 			break
 		}
@@ -122,6 +125,7 @@ func (r *runner) runClient(ctx context.Context, i int) {
 			return
 		}
 	}
+	defer cancelStream()
 	st.connectedAt.Store(r.cfg.Clock.Now().UnixNano())
 	st.state.Store(clientConnected)
 	r.connected.Add(1)
@@ -151,26 +155,61 @@ func (r *runner) runClient(ctx context.Context, i int) {
 	}
 }
 
-// subscribe opens client i's stream on connection g, holding one of the
-// ConnectParallel slots while the connection may still be dialing.
-func (r *runner) subscribe(ctx context.Context, g, i int) (grpc.ServerStreamingClient[gatewayv1.GatewayEvent], error) {
+// subscribe opens client i's stream on connection g and returns it with
+// the function that cancels it. The stream is open once its response
+// header arrives (the gateway sends an empty one as soon as it has
+// registered the client); until then subscribe holds one of the
+// ConnectParallel slots. The whole attempt, the dial included, is bounded
+// by ConnectTimeout: without that bound a stream the server never opens
+// (its limit of concurrent streams per connection reached, say) would wait
+// forever, and the ramp with it. Running out of time is DeadlineExceeded.
+func (r *runner) subscribe(ctx context.Context, g, i int) (grpc.ServerStreamingClient[gatewayv1.GatewayEvent], context.CancelFunc, error) {
 	select {
 	case r.connectSlots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	defer func() { <-r.connectSlots }()
-	cc, gen, err := r.groupConn(g)
+	cc, gen, err := r.acquireConn(g)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	stream, err := gatewayv1.NewGatewayClient(cc).Subscribe(ctx, &gatewayv1.SubscribeRequest{UserId: r.cfg.UserID(i)})
+	// The stream outlives the attempt, so the bound is a timer that cancels
+	// it, not a deadline on its context. It runs on wall-clock time, like
+	// the dial bound grpc enforces with the same ConnectTimeout.
+	streamCtx, cancel := context.WithCancel(ctx)
+	timer := time.AfterFunc(r.cfg.ConnectTimeout, cancel)
+	stream, err := gatewayv1.NewGatewayClient(cc).Subscribe(streamCtx, &gatewayv1.SubscribeRequest{UserId: r.cfg.UserID(i)})
+	if err == nil {
+		err = awaitHeader(stream)
+	}
+	if !timer.Stop() {
+		// The timer cancelled the stream, whatever came of it.
+		err = ctx.Err()
+		if err == nil {
+			err = status.Errorf(codes.DeadlineExceeded, "no response header within %s: the server did not open the stream (its limit of concurrent streams per connection reached?)", r.cfg.ConnectTimeout)
+		}
+	}
 	if err != nil {
+		cancel()
 		r.connFailed(g, gen)
-		return nil, err
+		return nil, nil, err
 	}
-	r.streamOpened(g)
-	return stream, nil
+	return stream, cancel, nil
+}
+
+// awaitHeader waits for stream's response header. A stream that ends
+// before sending one (the server refused it) yields its status, which
+// grpc hands out through RecvMsg only.
+func awaitHeader(stream grpc.ServerStreamingClient[gatewayv1.GatewayEvent]) error {
+	md, err := stream.Header()
+	if err != nil || md != nil {
+		return err
+	}
+	if err := stream.RecvMsg(new(gatewayv1.GatewayEvent)); err != nil {
+		return err
+	}
+	return status.Error(codes.Internal, "stream ended before its response header")
 }
 
 // isHeartbeatEvent is the application's view of a heartbeat: only

@@ -29,7 +29,7 @@ type measurement struct {
 	warmup      time.Duration
 	window      time.Duration
 	total       time.Duration
-	interrupted bool
+	interrupted Phase // the phase ctx ended in; "" for a run that finished
 
 	connected, failed, ended int
 	connectFailures          uint64
@@ -77,7 +77,7 @@ func buildReport(m measurement) *Report {
 	tls := cfg.TLS != nil
 	r := &Report{
 		StartedAt:   m.started,
-		Interrupted: m.interrupted,
+		Interrupted: m.interrupted != "",
 		Durations: DurationsReport{
 			RampMS: ms(m.ramp), WarmupMS: ms(m.warmup), MeasureMS: ms(m.window), TotalMS: ms(m.total),
 		},

@@ -103,8 +103,12 @@ type Config struct {
 	// ConnectParallel caps connects in flight, so a fast ramp does not
 	// overflow the server's accept queue; 0 means DefaultConnectParallel.
 	ConnectParallel int
-	// ConnectTimeout bounds one connection attempt (TCP, TLS and HTTP/2
-	// setup); 0 means DefaultConnectTimeout.
+	// ConnectTimeout bounds one connect attempt: the dial (TCP, TLS and
+	// HTTP/2 setup) and the stream's open, until its response header
+	// arrives. A stream the server does not open in time (its limit of
+	// concurrent streams per connection reached, say) is a failed attempt
+	// with DeadlineExceeded, retried on ConnectBackoff. It is wall-clock
+	// time, not Clock's; 0 means DefaultConnectTimeout.
 	ConnectTimeout time.Duration
 	// UserID names client i's user; nil means "bench-<i>", so real events
 	// for other users do not reach the idle clients.

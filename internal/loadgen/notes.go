@@ -22,9 +22,13 @@ func notes(m measurement, r *Report) []string {
 	b := &r.Bytes
 	hbs := w.H2In.Heartbeats
 
-	if m.interrupted {
+	switch m.interrupted {
+	case PhaseMeasure:
 		add("The run was interrupted %s into the %s window; the figures cover that part.",
 			roundDur(m.window), roundDur(cfg.Duration))
+	case PhaseRamp, PhaseWarmup:
+		add("The run was interrupted during the %s, before the measurement window: no per-heartbeat figures. The client counts and bench's memory cover the %d of %d clients connected by then.",
+			phaseWords[m.interrupted], m.connected, cfg.Clients)
 	}
 	if m.failed > 0 {
 		add("%d of %d clients failed to connect after %d attempts each (%s); the figures cover the %d that connected.",
@@ -36,6 +40,9 @@ func notes(m measurement, r *Report) []string {
 	if m.ended > 0 {
 		add("%d streams ended before the run did (%s); they are not reconnected, so they drop out of the figures.",
 			m.ended, errSummary(m.streamErrs, nil))
+	}
+	if m.interrupted == PhaseRamp || m.interrupted == PhaseWarmup {
+		return append(n, memoryNotes(m, r)...)
 	}
 	if hbs == 0 {
 		add("No heartbeat arrived in the %s window, so every per-heartbeat figure is 0. Is the gateway's heartbeat interval longer than the window, or are heartbeats off (--heartbeat 0)?",
@@ -153,6 +160,9 @@ func notes(m measurement, r *Report) []string {
 
 	return append(n, memoryNotes(m, r)...)
 }
+
+// phaseWords names the phases before the window in a sentence.
+var phaseWords = map[Phase]string{PhaseRamp: "ramp", PhaseWarmup: "warm-up"}
 
 // memoryNotes says where bench's memory goes and what is missing of the
 // server's.

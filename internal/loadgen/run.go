@@ -50,11 +50,12 @@ type runner struct {
 // An invalid cfg is a *ConfigError. With the default dialer, Run first
 // checks that the connections fit under the open-file limit
 // (CheckFileLimit); raising it is the caller's choice (RaiseFileLimit).
-// When ctx ends during the ramp or the
-// warm-up, Run returns ctx's error and no report; when it ends during the
-// measurement, Run returns the report of the part measured (Interrupted
-// set) together with ctx's error. A run in which no client connects is an
-// error.
+// When ctx ends, Run stops and returns the report of the run so far
+// (Interrupted set) together with ctx's error: in the measurement it
+// covers the part measured; in the ramp or the warm-up it has the clients
+// and durations so far and no per-heartbeat figures. A run in which no
+// client connects, and that was not interrupted, is an error and has no
+// report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -136,7 +137,8 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	select {
 	case <-r.allResolved:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("bench interrupted during the ramp: %w", ctx.Err())
+		m.ramp = clock.Now().Sub(r.started)
+		return r.interruptedEarly(&m, PhaseRamp, stop, fmt.Errorf("bench interrupted during the ramp: %w", ctx.Err()))
 	}
 	rampEnd := clock.Now()
 	m.ramp = rampEnd.Sub(r.started)
@@ -151,7 +153,8 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	// Warm-up.
 	r.setPhase(phaseMark{phase: PhaseWarmup, start: rampEnd, length: cfg.Warmup, base: r.col.load()})
 	if err := sleepCtx(ctx, clock, cfg.Warmup); err != nil {
-		return nil, fmt.Errorf("bench interrupted during the warm-up: %w", err)
+		m.warmup = clock.Now().Sub(rampEnd)
+		return r.interruptedEarly(&m, PhaseWarmup, stop, fmt.Errorf("bench interrupted during the warm-up: %w", err))
 	}
 	m.memAfter = readMemory(true)
 	if cfg.ServerMetricsURL != "" {
@@ -181,7 +184,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	winEnd := clock.Now()
 	window := r.gaps.next(0, "")
 	m.window = winEnd.Sub(winStart)
-	m.interrupted = winErr != nil
+	if winErr != nil {
+		m.interrupted = PhaseMeasure
+	}
 	m.win = end.sub(base)
 	m.tcp = tcp
 	m.appHeartbeats = r.heartbeats.Load() - hbBase
@@ -190,9 +195,28 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	m.overdueAtEnd, m.stalled, m.silent = r.tails(winEnd, m.gaps.Interval)
 
 	r.setPhase(phaseMark{phase: PhaseDone, start: winEnd, length: winEnd.Sub(winStart), base: base, end: &end, gaps: window})
-	stop()
+	rep := r.finish(&m, stop)
+	if winErr != nil {
+		return rep, fmt.Errorf("bench interrupted during the measurement: %w", winErr)
+	}
+	return rep, nil
+}
 
-	m.total = clock.Now().Sub(r.started)
+// interruptedEarly ends a run whose ctx ended in phase, before the
+// measurement window: the report has the clients and durations so far and
+// an empty window, so the caller can still show what the run got to.
+// bench's memory is read while the streams are still held.
+func (r *runner) interruptedEarly(m *measurement, phase Phase, stop func(), err error) (*Report, error) {
+	m.interrupted = phase
+	m.memAfter = readMemory(true)
+	return r.finish(m, stop), err
+}
+
+// finish stops the clients, adds the run's totals to m and builds the
+// report.
+func (r *runner) finish(m *measurement, stop func()) *Report {
+	stop()
+	m.total = r.cfg.Clock.Now().Sub(r.started)
 	m.connected = int(r.connected.Load())
 	m.failed = int(r.failed.Load())
 	m.ended = int(r.ended.Load())
@@ -203,12 +227,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	m.connectErrSamples = r.connectErrSamples
 	m.streamErrs = r.streamErrs
 	r.errMu.Unlock()
-
-	rep := buildReport(m)
-	if winErr != nil {
-		return rep, fmt.Errorf("bench interrupted during the measurement: %w", winErr)
-	}
-	return rep, nil
+	return buildReport(*m)
 }
 
 // ramp starts the clients as the pacer allows. Connects run in the

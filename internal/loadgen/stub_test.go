@@ -16,19 +16,24 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
-// stubGateway is a stand-in for the gateway: every stream gets a heartbeat
-// every interval and nothing else. With endAfter set, a stream ends with
-// endErr after that many heartbeats.
+// stubGateway is a stand-in for the gateway: like it, it sends an empty
+// response header as soon as a stream arrives, then a heartbeat every
+// interval and nothing else. With endAfter set, a stream ends with endErr
+// after that many heartbeats. A stream for which hold returns true gets
+// nothing, not even its header, until the client goes away: a server that
+// never opens it.
 type stubGateway struct {
 	gatewayv1.UnimplementedGatewayServer
 	interval time.Duration
 	endAfter int
 	endErr   error
+	hold     func(user string) bool
 
 	mu    sync.Mutex
 	peers map[string]int // source IP -> streams
@@ -42,6 +47,13 @@ func (s *stubGateway) Subscribe(req *gatewayv1.SubscribeRequest, stream grpc.Ser
 		s.peers[host]++
 		s.users[req.GetUserId()] = true
 		s.mu.Unlock()
+	}
+	if s.hold != nil && s.hold(req.GetUserId()) {
+		<-stream.Context().Done()
+		return nil
+	}
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
 	}
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
