@@ -5,7 +5,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
+	"galaxy/galaxyctl/internal/testutil"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -27,31 +27,13 @@ const testIncarnation = 0xab
 // testStart is the fake clock's first reading.
 var testStart = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// fakeClock is a Config.Now that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // harness is a Server behind a real gRPC server on an in-memory listener,
 // with a fake clock and a metrics reader.
 type harness struct {
 	t      *testing.T
 	srv    *Server
 	client pushv1.PushClient
-	clock  *fakeClock
+	clock  *testutil.Clock
 	reader *sdkmetric.ManualReader
 }
 
@@ -59,7 +41,7 @@ type harness struct {
 // the harness's own. opts are added to the client connection's.
 func newHarness(t *testing.T, cfg Config, opts ...grpc.DialOption) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &fakeClock{now: testStart}, reader: sdkmetric.NewManualReader()}
+	h := &harness{t: t, clock: testutil.NewClock(testStart), reader: sdkmetric.NewManualReader()}
 	if cfg.Incarnation == 0 {
 		cfg.Incarnation = testIncarnation
 	}
@@ -240,20 +222,4 @@ func (h *harness) metric(name string, attrs ...attribute.KeyValue) int64 {
 		}
 	}
 	return 0
-}
-
-// waitFor polls cond until it holds or ctx ends. It is for conditions that
-// change on another goroutine with nothing to wait on, such as a handler
-// returning after its client went away.
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/testutil"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -351,7 +352,7 @@ func TestCancelReleasesSubscription(t *testing.T) {
 		t.Errorf("%s with one stream = %d, want 1", subsName, got)
 	}
 	cancel()
-	waitFor(ctx, t, "the subscription to end", func() bool { return h.srv.Stats().Subscriptions == 0 })
+	testutil.WaitFor(ctx, t, "the subscription to end", func() bool { return h.srv.Stats().Subscriptions == 0 })
 	if got := h.metric(subsName); got != 0 {
 		t.Errorf("%s after cancel = %d, want 0", subsName, got)
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"galaxy/galaxyctl/internal/testutil"
 )
 
 // silence is how long a test watches a black-holed or refused connection
@@ -275,29 +277,11 @@ func TestRefuse(t *testing.T) {
 	}
 }
 
-// fakeClock is a Config.Now that moves only when told.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestRefuseFor(t *testing.T) {
 	ctx := testContext(t)
 	e := newEchoServer(t, "")
 	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	clock := &fakeClock{now: start}
+	clock := testutil.NewClock(start)
 	p := startProxy(t, ctx, Config{Target: e.addr(), Now: clock.Now})
 	p.RefuseFor(time.Second)
 	for _, step := range []struct {

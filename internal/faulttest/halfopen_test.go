@@ -9,6 +9,7 @@ import (
 
 	"galaxy/galaxyctl/internal/backend"
 	"galaxy/galaxyctl/internal/subscribe"
+	"galaxy/galaxyctl/internal/testutil"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -67,7 +68,7 @@ func TestHalfOpenConnection(t *testing.T) {
 	published = append(published, b.publish(10)...)
 
 	// The server's keepalive ends its side first: the subscription goes.
-	waitFor(t, ctx, "the backend to drop the black-holed subscription", func() bool { return b.srv.Stats().Subscriptions == 0 })
+	testutil.WaitFor(ctx, t, "the backend to drop the black-holed subscription", func() bool { return b.srv.Stats().Subscriptions == 0 })
 	serverDetect := time.Since(holed)
 	// Until the client gives up, nothing may pass the hole: no byte, and
 	// so no event.

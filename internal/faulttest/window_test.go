@@ -1,34 +1,15 @@
 package faulttest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"galaxy/galaxyctl/internal/backend"
 	"galaxy/galaxyctl/internal/faultproxy"
 	"galaxy/galaxyctl/internal/subscribe"
+	"galaxy/galaxyctl/internal/testutil"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
-
-// fakeClock is the backend's Config.Now: the freshness window moves only
-// when the test says so, so "away longer than MaxAge" is exact.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // TestBeyondTheWindow keeps a subscriber away (its connections refused)
 // while the events after its cursor are evicted, by age or by count. When
@@ -46,14 +27,14 @@ func TestBeyondTheWindow(t *testing.T) {
 		cfg  backend.Config
 		// away publishes while the subscriber is away, evicting every
 		// event after its cursor and some more.
-		away func(b *backendServer, clock *fakeClock) []string
+		away func(b *backendServer, clock *testutil.Clock) []string
 		// wantMissed is how many events the backend must report lost.
 		wantMissed int64
 	}{
 		{
 			name: "by age",
 			cfg:  backend.Config{MaxAge: maxAge},
-			away: func(b *backendServer, clock *fakeClock) []string {
+			away: func(b *backendServer, clock *testutil.Clock) []string {
 				old := b.publish(20)
 				clock.Advance(maxAge)
 				return append(old, b.publish(5)...)
@@ -63,7 +44,7 @@ func TestBeyondTheWindow(t *testing.T) {
 		{
 			name: "by count",
 			cfg:  backend.Config{MaxEvents: 16},
-			away: func(b *backendServer, _ *fakeClock) []string {
+			away: func(b *backendServer, _ *testutil.Clock) []string {
 				return b.publish(40)
 			},
 			wantMissed: 40 - 16,
@@ -73,7 +54,7 @@ func TestBeyondTheWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := testContext(t, 10*time.Second)
-			clock := &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+			clock := testutil.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 			cfg := tt.cfg
 			cfg.Now = clock.Now
 			b := startBackend(t, cfg)

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/testutil"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
@@ -238,7 +239,7 @@ func TestBlackHoledClient(t *testing.T) {
 		}
 		// Paced by the good clients: their queues never fill, whatever
 		// the scheduler does; the black hole's does.
-		waitFor(ctx, t, fmt.Sprintf("good clients to receive %d events", len(dispatched)), func() bool {
+		testutil.WaitFor(ctx, t, fmt.Sprintf("good clients to receive %d events", len(dispatched)), func() bool {
 			for _, r := range recs {
 				if ev, _, failed := r.counts(); failed || ev < len(dispatched) {
 					return failed
@@ -253,7 +254,7 @@ func TestBlackHoledClient(t *testing.T) {
 			_, h, _ := r.counts()
 			want[i] = h + n
 		}
-		waitFor(ctx, t, what, func() bool {
+		testutil.WaitFor(ctx, t, what, func() bool {
 			for i, r := range recs {
 				if _, h, failed := r.counts(); failed || h < want[i] {
 					return failed
@@ -300,7 +301,7 @@ func TestBlackHoledClient(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("black hole's handler did not return after the drop")
 	}
-	waitFor(ctx, t, "active streams back to the good clients", func() bool {
+	testutil.WaitFor(ctx, t, "active streams back to the good clients", func() bool {
 		return metricValue(t, reader, activeStreamsName) == good
 	})
 

@@ -58,18 +58,3 @@ func metricValue(t *testing.T, r *sdkmetric.ManualReader, name string, attrs ...
 	}
 	return 0
 }
-
-// waitFor polls cond until it holds or ctx ends; what names the condition
-// in the failure.
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}

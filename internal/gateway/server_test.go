@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"galaxy/galaxyctl/internal/testutil"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
@@ -199,7 +200,7 @@ func TestFanOutByUserFilter(t *testing.T) {
 		}
 	}
 	// Nothing beyond what was wanted was sent to anyone.
-	waitFor(ctx, t, "all queues drained", e.gw.quiescent)
+	testutil.WaitFor(ctx, t, "all queues drained", e.gw.quiescent)
 	if got := e.metric(t, sentName); got != int64(total) {
 		t.Errorf("%s = %d, want %d", sentName, got, total)
 	}
@@ -215,7 +216,7 @@ func TestHeartbeatOverGRPC(t *testing.T) {
 	ctx := testContext(t)
 	e := newEnv(t, Config{Heartbeat: interval})
 	st := openStream(ctx, t, e.dial(t), "alice")
-	waitFor(ctx, t, "the stream's heartbeat timer", func() bool { return e.clock.pending() == 1 })
+	testutil.WaitFor(ctx, t, "the stream's heartbeat timer", func() bool { return e.clock.pending() == 1 })
 
 	e.clock.Advance(interval)
 	hb := recvN(t, st, 1)[0]
@@ -263,7 +264,7 @@ func TestSlowClientDropped(t *testing.T) {
 		t.Errorf("%s = %d, want 1", dropsName, got)
 	}
 	// The slow client's handler has returned although nothing was read.
-	waitFor(ctx, t, "the slow client's handler to return", func() bool { return e.metric(t, activeStreamsName) == 1 })
+	testutil.WaitFor(ctx, t, "the slow client's handler to return", func() bool { return e.metric(t, activeStreamsName) == 1 })
 
 	// Reading now drains what the transport buffered, then the status.
 	var slowGot []string
@@ -307,7 +308,7 @@ func TestCloseEndsClients(t *testing.T) {
 		t.Errorf("Subscribe() after Close = %v, want Unavailable", err)
 	}
 	e.gw.Dispatch(pushEvent("c1", "", nil)) // must neither panic nor queue
-	waitFor(ctx, t, "handlers to return", func() bool { return e.gw.clients() == 0 })
+	testutil.WaitFor(ctx, t, "handlers to return", func() bool { return e.gw.clients() == 0 })
 	if n := e.clock.pending(); n != 0 {
 		t.Errorf("armed heartbeat timers after Close = %d, want 0", n)
 	}
@@ -325,7 +326,7 @@ func TestClientCancelUnregisters(t *testing.T) {
 	if _, err := st.Recv(); status.Code(err) != codes.Canceled {
 		t.Errorf("Recv() after cancel = %v, want Canceled", err)
 	}
-	waitFor(ctx, t, "the handler to return", func() bool { return e.gw.clients() == 0 && e.metric(t, activeStreamsName) == 0 })
+	testutil.WaitFor(ctx, t, "the handler to return", func() bool { return e.gw.clients() == 0 && e.metric(t, activeStreamsName) == 0 })
 	if n := e.clock.pending(); n != 0 {
 		t.Errorf("armed heartbeat timers after the client left = %d, want 0", n)
 	}
@@ -392,10 +393,10 @@ func TestSlowClientHandlerReturnsWhileSendBlocked(t *testing.T) {
 	}
 	s.Dispatch(pushEvent("c0", "", nil))
 	<-entered // c0 is in the stuck send; the queue is empty
-	waitFor(ctx, t, "the good client's c0", received(1))
+	testutil.WaitFor(ctx, t, "the good client's c0", received(1))
 	for i := 1; i <= queue+1; i++ {
 		s.Dispatch(pushEvent(fmt.Sprintf("c%d", i), "", nil))
-		waitFor(ctx, t, fmt.Sprintf("the good client's c%d", i), received(i+1))
+		testutil.WaitFor(ctx, t, fmt.Sprintf("the good client's c%d", i), received(i+1))
 	}
 	select {
 	case err := <-stuck:
