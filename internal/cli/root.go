@@ -64,15 +64,23 @@ view go to stderr.`,
 	registerEnumCompletion(root, "log-level", logLevels)
 	registerEnumCompletion(root, "log-format", logFormats)
 
-	root.AddCommand(
-		newServeCmd(g, nil),
-		newPublishCmd(g, nil),
-		newTailCmd(g, nil),
-		newBenchCmd(g, nil),
-		newVersionCmd(g),
-		newDocsCmd(g),
-		newCompletionCmd(g),
+	// Groups make `galaxyctl --help` read as a table of contents.
+	root.AddGroup(
+		&cobra.Group{ID: "pipeline", Title: "Run and follow the pipeline:"},
+		&cobra.Group{ID: "measure", Title: "Measure:"},
+		&cobra.Group{ID: "tool", Title: "About galaxyctl itself:"},
 	)
+	for group, cmds := range map[string][]*cobra.Command{
+		"pipeline": {newServeCmd(g, nil), newPublishCmd(g, nil), newTailCmd(g, nil)},
+		"measure":  {newBenchCmd(g, nil)},
+		"tool":     {newVersionCmd(g), newDocsCmd(g), newCompletionCmd(g)},
+	} {
+		for _, c := range cmds {
+			c.GroupID = group
+			root.AddCommand(c)
+		}
+	}
+	root.SetHelpCommandGroupID("tool")
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }
