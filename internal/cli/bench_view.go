@@ -110,7 +110,7 @@ func progressBars(snaps <-chan loadgen.Snapshot, w io.Writer, target int) {
 				mpb.PrependDecorators(decor.Name("measure ", decor.WCSyncSpaceR), decor.Elapsed(decor.ET_STYLE_GO)),
 				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 					return fmt.Sprintf("%.0f heartbeats/s  in %s/s  out %s/s", last.HeartbeatsPerSec,
-						humanBytes(last.BytesInPerSec), humanBytes(last.BytesOutPerSec))
+						loadgen.BytesIEC(last.BytesInPerSec), loadgen.BytesIEC(last.BytesOutPerSec))
 				})),
 			)
 		}
@@ -139,20 +139,8 @@ func logLines(snaps <-chan loadgen.Snapshot, w io.Writer) {
 		if s.Phase != phase || s.Elapsed-lastLine >= 5*time.Second {
 			fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %d/%d  failed %d  heartbeats/s %.0f  in %s/s  out %s/s\n",
 				s.Phase, s.Elapsed.Seconds(), s.Connected, s.Target, s.Failed, s.HeartbeatsPerSec,
-				humanBytes(s.BytesInPerSec), humanBytes(s.BytesOutPerSec))
+				loadgen.BytesIEC(s.BytesInPerSec), loadgen.BytesIEC(s.BytesOutPerSec))
 			phase, lastLine = s.Phase, s.Elapsed
 		}
 	}
-}
-
-func humanBytes(b float64) string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1fGiB", b/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1fMiB", b/(1<<20))
-	case b >= 1<<10:
-		return fmt.Sprintf("%.1fKiB", b/(1<<10))
-	}
-	return fmt.Sprintf("%.0fB", b)
 }

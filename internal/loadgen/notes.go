@@ -175,7 +175,7 @@ func memoryNotes(m measurement, r *Report) []string {
 		add("bench's RSS could not be read (no /proc/self/statm); memory per stream is from the Go heap only.")
 	} else if m.connected > 0 {
 		note := fmt.Sprintf("bench holds about %s of RSS per stream: %s of Go heap and %s of goroutine stacks for %.1f goroutines. Most are grpc-go's: each ClientConn runs a transport reader and writer and its own resolver and balancer goroutines, and one more goroutine receives each stream; --streams-per-conn shares a ClientConn.",
-			bytesIEC(mem.ClientBytesPerStream), bytesIEC(mem.ClientHeapPerStream), bytesIEC(mem.ClientStackPerStream), mem.ClientGoroutinesPerStream)
+			BytesIEC(mem.ClientBytesPerStream), BytesIEC(mem.ClientHeapPerStream), BytesIEC(mem.ClientStackPerStream), mem.ClientGoroutinesPerStream)
 		if m.connected < 1000 {
 			note += fmt.Sprintf(" With only %d streams the runtime's own growth weighs on these figures.", m.connected)
 		}
@@ -259,8 +259,9 @@ func roundDur(d time.Duration) time.Duration {
 	return d
 }
 
-// bytesIEC formats a byte count as B, KiB, MiB or GiB.
-func bytesIEC(f float64) string {
+// BytesIEC formats a byte count as B, KiB, MiB or GiB; the report, the
+// live view and the progress lines share it so their figures read alike.
+func BytesIEC(f float64) string {
 	a := math.Abs(f)
 	switch {
 	case a >= 1<<30:

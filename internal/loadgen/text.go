@@ -143,18 +143,18 @@ func WriteText(w io.Writer, r *Report) error {
 	e.printf("\nmemory (before the ramp -> after the warm-up)\n")
 	rows = [][]string{
 		{"", "rss", "heap", "goroutines", "rss/stream", "heap/stream", "stack/stream", "goroutines/stream"},
-		{"bench", fmt.Sprintf("%s -> %s", bytesIEC(float64(mem.ClientRSSBefore)), bytesIEC(float64(mem.ClientRSSAfter))),
-			fmt.Sprintf("%s -> %s", bytesIEC(float64(mem.ClientHeapBefore)), bytesIEC(float64(mem.ClientHeapAfter))),
+		{"bench", fmt.Sprintf("%s -> %s", BytesIEC(float64(mem.ClientRSSBefore)), BytesIEC(float64(mem.ClientRSSAfter))),
+			fmt.Sprintf("%s -> %s", BytesIEC(float64(mem.ClientHeapBefore)), BytesIEC(float64(mem.ClientHeapAfter))),
 			fmt.Sprintf("%d -> %d", mem.ClientGoroutinesBefore, mem.ClientGoroutinesAfter),
-			bytesIEC(mem.ClientBytesPerStream), bytesIEC(mem.ClientHeapPerStream), bytesIEC(mem.ClientStackPerStream),
+			BytesIEC(mem.ClientBytesPerStream), BytesIEC(mem.ClientHeapPerStream), BytesIEC(mem.ClientStackPerStream),
 			fmt.Sprintf("%.2f", mem.ClientGoroutinesPerStream)},
 	}
 	if mem.ServerAvailable {
 		rows = append(rows, []string{"server",
-			fmt.Sprintf("%s -> %s", bytesIEC(mem.ServerRSSBefore), bytesIEC(mem.ServerRSSAfter)),
-			fmt.Sprintf("%s -> %s", bytesIEC(mem.ServerHeapBefore), bytesIEC(mem.ServerHeapAfter)),
+			fmt.Sprintf("%s -> %s", BytesIEC(mem.ServerRSSBefore), BytesIEC(mem.ServerRSSAfter)),
+			fmt.Sprintf("%s -> %s", BytesIEC(mem.ServerHeapBefore), BytesIEC(mem.ServerHeapAfter)),
 			fmt.Sprintf("%.0f -> %.0f", mem.ServerGoroutinesBefore, mem.ServerGoroutinesAfter),
-			bytesIEC(mem.ServerBytesPerStream), bytesIEC(mem.ServerHeapPerStream), "-",
+			BytesIEC(mem.ServerBytesPerStream), BytesIEC(mem.ServerHeapPerStream), "-",
 			fmt.Sprintf("%.2f", mem.ServerGoroutinesPerStream)})
 	}
 	e.table(rows)

@@ -58,20 +58,6 @@ func bytesSI(f float64) string {
 	return fmt.Sprintf("%.2f %s", f, units[i])
 }
 
-// bytesIEC formats memory with binary units, as loadgen's text report does.
-func bytesIEC(f float64) string {
-	a := math.Abs(f)
-	switch {
-	case a >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", f/(1<<30))
-	case a >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", f/(1<<20))
-	case a >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", f/(1<<10))
-	}
-	return fmt.Sprintf("%.0f B", f)
-}
-
 // clock formats a phase's elapsed or remaining time to the second: 42s,
 // 3m05s, 1h02m03s.
 func clock(d time.Duration) string {

@@ -55,10 +55,10 @@ func TestBytesIEC(t *testing.T) {
 		in   float64
 		want string
 	}{
-		{512, "512 B"}, {41_200, "40.2 KiB"}, {412 << 20, "412.0 MiB"}, {3 << 30, "3.00 GiB"}, {-2048, "-2.0 KiB"},
+		{512, "512 B"}, {41_200, "40.2 KiB"}, {412 << 20, "412.00 MiB"}, {3 << 30, "3.00 GiB"}, {-2048, "-2.0 KiB"},
 	} {
-		if got := bytesIEC(c.in); got != c.want {
-			t.Errorf("bytesIEC(%v) = %q, want %q", c.in, got, c.want)
+		if got := loadgen.BytesIEC(c.in); got != c.want {
+			t.Errorf("loadgen.BytesIEC(%v) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

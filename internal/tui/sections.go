@@ -324,10 +324,10 @@ func fullest(bs []loadgen.GapBucket, k int) []int {
 func (m Model) memory(w int) []string {
 	mem := m.snap.Memory
 	return flow(m.st, "memory", 8, w, []item{
-		{"RSS", bytesIEC(float64(mem.RSS)), nil},
-		{"heap", bytesIEC(float64(mem.Heap)), nil},
+		{"RSS", loadgen.BytesIEC(float64(mem.RSS)), nil},
+		{"heap", loadgen.BytesIEC(float64(mem.Heap)), nil},
 		{"goroutines", ucommas(mem.Goroutines), nil},
-		{"per stream", bytesIEC(mem.BytesPerStream), nil},
+		{"per stream", loadgen.BytesIEC(mem.BytesPerStream), nil},
 	})
 }
 

@@ -137,7 +137,7 @@ func TestViewCounters(t *testing.T) {
 		"connected 9,800", "active 9,790", "ended 10", "failed 2", "connect failures 3",
 		"heartbeats 1,234,567", "653.2/s", "in 21.56 kB/s", "out 1.20 kB/s",
 		"p50 15.00s", "p99 15.02s", "max 15.10s", "interval 15s (expected)", "late 1", "missed 0",
-		"RSS 412.0 MiB", "heap 180.0 MiB", "goroutines 20,012", "per stream 40.2 KiB",
+		"RSS 412.00 MiB", "heap 180.00 MiB", "goroutines 20,012", "per stream 40.2 KiB",
 	} {
 		if !strings.Contains(v, want) {
 			t.Errorf("View() lacks %q:\n%s", want, v)
