@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/clock"
 )
 
 // Defaults for the zero values of Config.
@@ -41,8 +43,9 @@ type Config struct {
 	// Incarnation identifies this backend's lifetime in its cursors; 0
 	// means a random one. Tests set it to make cursors predictable.
 	Incarnation uint64
-	// Now is the clock that stamps and ages events; nil means time.Now.
-	Now func() time.Time
+	// Clock stamps and ages events (only its Now is read); nil means
+	// clock.System.
+	Clock clock.Clock
 	// Meter creates the backend's instruments; nil means a no-op meter.
 	Meter metric.Meter
 	// Logger receives subscription starts, replacements and drops; nil
@@ -76,9 +79,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxPayload == 0 {
 		c.MaxPayload = DefaultMaxPayload
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Meter == nil {
 		c.Meter = noop.NewMeterProvider().Meter(meterName)
 	}

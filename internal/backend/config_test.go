@@ -50,7 +50,7 @@ func TestNewDefaults(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("New(%+v) limits = %+v, want %+v", tt.cfg, got, tt.want)
 		}
-		if s.cfg.Now == nil || s.cfg.Meter == nil || s.cfg.Logger == nil {
+		if s.cfg.Clock == nil || s.cfg.Meter == nil || s.cfg.Logger == nil {
 			t.Errorf("New(%+v) left Now, Meter or Logger nil", tt.cfg)
 		}
 		if tt.cfg.Incarnation != 0 && s.Incarnation() != tt.cfg.Incarnation {

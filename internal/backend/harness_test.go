@@ -17,7 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 
-	"galaxy/galaxyctl/internal/testutil"
+	"galaxy/galaxyctl/internal/clock/clocktest"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -33,20 +33,20 @@ type harness struct {
 	t      *testing.T
 	srv    *Server
 	client pushv1.PushClient
-	clock  *testutil.Clock
+	clock  *clocktest.Fake
 	reader *sdkmetric.ManualReader
 }
 
-// newHarness serves a Server for cfg; Incarnation, Now and Meter default to
+// newHarness serves a Server for cfg; Incarnation, Clock and Meter default to
 // the harness's own. opts are added to the client connection's.
 func newHarness(t *testing.T, cfg Config, opts ...grpc.DialOption) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: testutil.NewClock(testStart), reader: sdkmetric.NewManualReader()}
+	h := &harness{t: t, clock: clocktest.New(testStart), reader: sdkmetric.NewManualReader()}
 	if cfg.Incarnation == 0 {
 		cfg.Incarnation = testIncarnation
 	}
-	if cfg.Now == nil {
-		cfg.Now = h.clock.Now
+	if cfg.Clock == nil {
+		cfg.Clock = h.clock
 	}
 	if cfg.Meter == nil {
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(h.reader))

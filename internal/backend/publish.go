@@ -49,7 +49,7 @@ func (s *Server) Publish(_ context.Context, req *pushv1.PublishRequest) (*pushv1
 // cursor. It copies payload, never blocks on subscribers, and does not
 // apply Publish's checks: its caller is trusted code, not a request.
 func (s *Server) Append(eventType, userID string, payload []byte) string {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	ev := &pushv1.PushEvent{
 		EventType: eventType,
 		UserId:    userID,

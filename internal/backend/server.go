@@ -115,7 +115,7 @@ type Stats struct {
 
 // Stats evicts the expired events and returns a snapshot.
 func (s *Server) Stats() Stats {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expireLocked(now)

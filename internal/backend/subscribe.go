@@ -26,7 +26,7 @@ const sendBatch = 64
 // gateway_client_id (Aborted), it falls behind (ResourceExhausted), or the
 // server closes (Unavailable).
 func (s *Server) SubscribePush(req *pushv1.GatewaySubscribeRequest, stream grpc.ServerStreamingServer[pushv1.PushEvent]) error {
-	sub, md, err := s.open(req, s.cfg.Now())
+	sub, md, err := s.open(req, s.cfg.Clock.Now())
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (s *Server) pump(ctx context.Context, sub *subscription, stream grpc.Server
 // take copies into dst the next events sub has not taken, and returns the
 // sequence number of the first.
 func (s *Server) take(sub *subscription, dst []*pushv1.PushEvent) (uint64, []*pushv1.PushEvent, error) {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sub.err == nil {

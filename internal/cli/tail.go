@@ -14,8 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"galaxy/galaxyctl/internal/backend"
+	"galaxy/galaxyctl/internal/backoff"
+	"galaxy/galaxyctl/internal/clock"
 	"galaxy/galaxyctl/internal/gateway"
-	"galaxy/galaxyctl/internal/subscribe"
 )
 
 var (
@@ -44,6 +45,10 @@ type tailOptions struct {
 
 	pubKey ed25519.PublicKey
 	now    func() time.Time
+	// clock times reconnect waits and rand draws their jitter; nil means
+	// the system clock and math/rand/v2, tests inject fakes.
+	clock clock.Clock
+	rand  func() float64
 }
 
 func newTailCmd(g *globalOptions, runF func(context.Context, *tailOptions) error) *cobra.Command {
@@ -171,8 +176,8 @@ func defaultTailClientID() string {
 	return fmt.Sprintf("tail-%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-func (o *tailOptions) backoff() subscribe.BackoffConfig {
-	return subscribe.BackoffConfig{Base: o.backoffBase, Multiplier: 2, Jitter: 0.2, Max: o.backoffMax}
+func (o *tailOptions) backoff() backoff.Config {
+	return backoff.Config{Base: o.backoffBase, Multiplier: 2, Jitter: 0.2, Max: o.backoffMax}
 }
 
 // errTimedOut marks the end of --timeout, which is only an error with --count.

@@ -27,6 +27,8 @@ func (o *tailOptions) runBackend(ctx context.Context, conn *grpc.ClientConn, p *
 		Cursor:      o.cursor,
 		FromStart:   o.fromStart,
 		Backoff:     o.backoff(),
+		Clock:       o.clock,
+		Rand:        o.rand,
 		NoReconnect: o.noReconnect,
 		Logger:      log.Named("subscriber"),
 		Handler: func(_ context.Context, ev *pushv1.PushEvent) error {

@@ -5,50 +5,50 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/backoff"
 	"galaxy/galaxyctl/internal/subscribe"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
+// errGatewayClosed is the failure of a stream the gateway ended with status
+// OK.
+var errGatewayClosed = errors.New("the gateway closed the stream")
+
 // runGateway holds a client stream as a browser would. A gateway does not
-// resume, so a reconnect only re-subscribes; the same backoff as the
+// resume, so a reconnect only re-subscribes; the same backoff loop as the
 // subscriber's spreads reconnects out.
 func (o *tailOptions) runGateway(ctx context.Context, conn *grpc.ClientConn, p *eventPrinter, st *tailState) error {
 	log := o.g.Logger()
 	client := gatewayv1.NewGatewayClient(conn)
-	bo := o.backoff()
-	for attempt := 0; ; {
+	retry := backoff.Retry{
+		Config: o.backoff(),
+		Rand:   o.rand,
+		Clock:  o.clock,
+		OnRetry: func(err error, attempt int, delay time.Duration) {
+			log.Warn("stream lost; reconnecting", zap.String("addr", o.client.addr), zap.Error(err),
+				zap.Int("attempt", attempt+1), zap.Duration("backoff", delay))
+		},
+	}
+	err := retry.Run(ctx, func(ctx context.Context, _ int) (bool, error) {
 		received, err := o.gatewayStream(ctx, client, p, st)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if received {
-			attempt = 0
+		if err == nil {
+			err = errGatewayClosed
 		}
 		if o.noReconnect || subscribe.IsTerminal(status.Code(err)) || isTLSFailure(err) {
-			if err == nil {
-				err = errors.New("the gateway closed the stream")
-			}
-			return fmt.Errorf("tail gateway %s: %w", o.client.addr, describeRPCError(err))
+			return received, backoff.Permanent(err)
 		}
-		delay := bo.Delay(attempt, rand.Float64())
-		log.Warn("stream lost; reconnecting", zap.String("addr", o.client.addr), zap.Error(err),
-			zap.Int("attempt", attempt+1), zap.Duration("backoff", delay))
-		attempt++
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
+		return received, err
+	})
+	if err != nil {
+		return fmt.Errorf("tail gateway %s: %w", o.client.addr, describeRPCError(err))
 	}
+	return nil
 }
 
 // gatewayStream runs one stream until it fails; it reports whether any

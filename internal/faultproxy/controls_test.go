@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"galaxy/galaxyctl/internal/testutil"
+	"galaxy/galaxyctl/internal/clock/clocktest"
 )
 
 // silence is how long a test watches a black-holed or refused connection
@@ -281,7 +281,7 @@ func TestRefuseFor(t *testing.T) {
 	ctx := testContext(t)
 	e := newEchoServer(t, "")
 	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	clock := testutil.NewClock(start)
+	clock := clocktest.New(start)
 	p := startProxy(t, ctx, Config{Target: e.addr(), Now: clock.Now})
 	p.RefuseFor(time.Second)
 	for _, step := range []struct {

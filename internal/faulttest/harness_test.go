@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/backoff"
+	grpcbackoff "google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 
 	"galaxy/galaxyctl/internal/backend"
+	"galaxy/galaxyctl/internal/backoff"
 	"galaxy/galaxyctl/internal/faultproxy"
-	"galaxy/galaxyctl/internal/subscribe"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -52,12 +52,12 @@ var serverKeepalive = grpc.KeepaliveParams(keepalive.ServerParameters{Time: serv
 // cap): the channel's own reconnect delay would otherwise dwarf the
 // subscriber's after a refused dial.
 var connectBackoff = grpc.ConnectParams{
-	Backoff:           backoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 100 * time.Millisecond},
+	Backoff:           grpcbackoff.Config{BaseDelay: 10 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 100 * time.Millisecond},
 	MinConnectTimeout: 2 * time.Second,
 }
 
 // quickBackoff is the subscribers' backoff in most scenarios.
-var quickBackoff = subscribe.BackoffConfig{Base: 5 * time.Millisecond, Multiplier: 2, Jitter: 0.2, Max: 100 * time.Millisecond}
+var quickBackoff = backoff.Config{Base: 5 * time.Millisecond, Multiplier: 2, Jitter: 0.2, Max: 100 * time.Millisecond}
 
 // testContext is the deadline a scenario runs under.
 func testContext(t *testing.T, d time.Duration) context.Context {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"galaxy/galaxyctl/internal/backend"
+	"galaxy/galaxyctl/internal/backoff"
 	"galaxy/galaxyctl/internal/subscribe"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
@@ -38,7 +39,7 @@ const (
 // own jittered delay, and with the scenarios' short connection backoff the
 // channel is ready long before the first delay ends.
 func TestReconnectStorm(t *testing.T) {
-	bo := subscribe.BackoffConfig{Base: stormBase, Multiplier: 2, Jitter: stormJitter, Max: stormBase}
+	bo := backoff.Config{Base: stormBase, Multiplier: 2, Jitter: stormJitter, Max: stormBase}
 	ctx := testContext(t, 20*time.Second)
 	a := startBackend(t, backend.Config{Incarnation: 0xa})
 	p := startProxy(t, ctx, a.addr)

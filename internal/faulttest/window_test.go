@@ -5,9 +5,9 @@ import (
 	"time"
 
 	"galaxy/galaxyctl/internal/backend"
+	"galaxy/galaxyctl/internal/clock/clocktest"
 	"galaxy/galaxyctl/internal/faultproxy"
 	"galaxy/galaxyctl/internal/subscribe"
-	"galaxy/galaxyctl/internal/testutil"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -27,14 +27,14 @@ func TestBeyondTheWindow(t *testing.T) {
 		cfg  backend.Config
 		// away publishes while the subscriber is away, evicting every
 		// event after its cursor and some more.
-		away func(b *backendServer, clock *testutil.Clock) []string
+		away func(b *backendServer, clock *clocktest.Fake) []string
 		// wantMissed is how many events the backend must report lost.
 		wantMissed int64
 	}{
 		{
 			name: "by age",
 			cfg:  backend.Config{MaxAge: maxAge},
-			away: func(b *backendServer, clock *testutil.Clock) []string {
+			away: func(b *backendServer, clock *clocktest.Fake) []string {
 				old := b.publish(20)
 				clock.Advance(maxAge)
 				return append(old, b.publish(5)...)
@@ -44,7 +44,7 @@ func TestBeyondTheWindow(t *testing.T) {
 		{
 			name: "by count",
 			cfg:  backend.Config{MaxEvents: 16},
-			away: func(b *backendServer, _ *testutil.Clock) []string {
+			away: func(b *backendServer, _ *clocktest.Fake) []string {
 				return b.publish(40)
 			},
 			wantMissed: 40 - 16,
@@ -54,9 +54,9 @@ func TestBeyondTheWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := testContext(t, 10*time.Second)
-			clock := testutil.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+			clock := clocktest.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 			cfg := tt.cfg
-			cfg.Now = clock.Now
+			cfg.Clock = clock
 			b := startBackend(t, cfg)
 			p := startProxy(t, ctx, b.addr)
 			rec := newRecorder()

@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/clock"
 )
 
 // Defaults for a gateway; Config's zero ClientQueue means DefaultClientQueue.
@@ -41,8 +43,8 @@ type Config struct {
 	Meter metric.Meter
 	// Logger receives drops and failures; nil means zap.NewNop().
 	Logger *zap.Logger
-	// Clock arms the heartbeat timers; nil means the system clock.
-	Clock Clock
+	// Clock arms the heartbeat timers; nil means clock.System.
+	Clock clock.Clock
 }
 
 // withDefaults validates c and fills the optional fields.
@@ -68,8 +70,6 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
-	if c.Clock == nil {
-		c.Clock = systemClock{}
-	}
+	c.Clock = clock.Or(c.Clock)
 	return c, nil
 }

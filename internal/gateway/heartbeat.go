@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"galaxy/galaxyctl/internal/clock"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
@@ -32,8 +33,8 @@ type HeartbeatConfig struct {
 	// Interval is the silence after which a heartbeat is sent; zero or
 	// negative disables heartbeats, leaving a plain serialized sender.
 	Interval time.Duration
-	// Clock arms the silence timer; nil means the system clock.
-	Clock Clock
+	// Clock arms the silence timer; nil means clock.System.
+	Clock clock.Clock
 	// Counter counts each heartbeat with attribute outcome=sent|error; nil
 	// counts nothing. HeartbeatCounter makes the gateway's instrument.
 	Counter metric.Int64Counter
@@ -61,8 +62,8 @@ type HeartbeatStream struct {
 	// unblocks such a send, and Stop is on the way to ending it.
 	sendMu sync.Mutex
 
-	mu      sync.Mutex // guards the fields below and the arming of timer
-	timer   Timer      // nil when heartbeats are disabled
+	mu      sync.Mutex  // guards the fields below and the arming of timer
+	timer   clock.Timer // nil when heartbeats are disabled
 	stopped bool
 	dead    bool  // a send failed: the stream is broken, no more heartbeats
 	hbErr   error // the failed heartbeat send, if that is what broke it
@@ -82,14 +83,10 @@ func NewHeartbeatStream(send func(*gatewayv1.GatewayEvent) error, cfg HeartbeatC
 		onError:  cfg.OnError,
 	}
 	if s.interval > 0 {
-		clock := cfg.Clock
-		if clock == nil {
-			clock = systemClock{}
-		}
 		// Armed under mu: a very short interval could otherwise fire before
 		// the timer field is set.
 		s.mu.Lock()
-		s.timer = clock.AfterFunc(s.interval, s.fire)
+		s.timer = clock.Or(cfg.Clock).AfterFunc(s.interval, s.fire)
 		s.mu.Unlock()
 	}
 	return s

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"google.golang.org/protobuf/proto"
 
+	"galaxy/galaxyctl/internal/clock/clocktest"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
@@ -63,7 +64,7 @@ func TestHeartbeatEncodesTo19Bytes(t *testing.T) {
 
 	// And what a stream actually sends is that event, unsigned.
 	var got *gatewayv1.GatewayEvent
-	clock := &fakeClock{}
+	clock := &clocktest.Fake{}
 	hs := NewHeartbeatStream(func(ev *gatewayv1.GatewayEvent) error { got = ev; return nil },
 		HeartbeatConfig{Interval: interval, Clock: clock})
 	defer hs.Stop()
@@ -105,7 +106,7 @@ func TestHeartbeatAfterEachSilence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &fakeClock{}
+			clock := &clocktest.Fake{}
 			rec := &recorder{}
 			hs := NewHeartbeatStream(rec.send, HeartbeatConfig{Interval: interval, Clock: clock})
 			defer hs.Stop()
@@ -126,7 +127,7 @@ func TestHeartbeatAfterEachSilence(t *testing.T) {
 
 func TestHeartbeatDisabled(t *testing.T) {
 	for _, iv := range []time.Duration{0, -time.Second} {
-		clock := &fakeClock{}
+		clock := &clocktest.Fake{}
 		rec := &recorder{}
 		hs := NewHeartbeatStream(rec.send, HeartbeatConfig{Interval: iv, Clock: clock})
 		clock.Advance(time.Hour)
@@ -135,22 +136,22 @@ func TestHeartbeatDisabled(t *testing.T) {
 		}
 		clock.Advance(time.Hour)
 		hs.Stop()
-		if got, timers := rec.String(), clock.created(); got != "E" || timers != 0 {
+		if got, timers := rec.String(), clock.Created(); got != "E" || timers != 0 {
 			t.Errorf("interval %v: sends = %q with %d timers, want %q with 0", iv, got, timers, "E")
 		}
 	}
 }
 
 func TestHeartbeatStop(t *testing.T) {
-	clock := &fakeClock{}
+	clock := &clocktest.Fake{}
 	rec := &recorder{}
 	hs := NewHeartbeatStream(rec.send, HeartbeatConfig{Interval: interval, Clock: clock})
-	if n := clock.pending(); n != 1 {
+	if n := clock.Pending(); n != 1 {
 		t.Fatalf("armed timers before Stop = %d, want 1", n)
 	}
 	hs.Stop()
 	hs.Stop()
-	if n := clock.pending(); n != 0 {
+	if n := clock.Pending(); n != 0 {
 		t.Errorf("armed timers after Stop = %d, want 0", n)
 	}
 	clock.Advance(10 * interval)
@@ -180,7 +181,9 @@ func blockingSend(rec *recorder, entered chan<- struct{}, release <-chan struct{
 func TestHeartbeatFiredTimerWaitingForSend(t *testing.T) {
 	for _, stop := range []bool{true, false} {
 		ctx := testContext(t)
-		clock := &fakeClock{firing: make(chan struct{})}
+		clock := &clocktest.Fake{}
+		firing := make(chan struct{})
+		clock.SetFiring(firing)
 		rec := &recorder{}
 		entered, release := make(chan struct{}), make(chan struct{})
 		hs := NewHeartbeatStream(blockingSend(rec, entered, release), HeartbeatConfig{Interval: interval, Clock: clock})
@@ -191,7 +194,7 @@ func TestHeartbeatFiredTimerWaitingForSend(t *testing.T) {
 		advanced := make(chan struct{})
 		go func() { clock.Advance(interval); close(advanced) }()
 		select {
-		case <-clock.firing: // the callback now waits for the send to finish
+		case <-firing: // the callback now waits for the send to finish
 		case <-ctx.Done():
 			t.Fatal("timer did not fire")
 		}
@@ -206,7 +209,7 @@ func TestHeartbeatFiredTimerWaitingForSend(t *testing.T) {
 		if got := rec.String(); got != "E" {
 			t.Errorf("stop=%v: sends after the overtaken firing = %q, want %q", stop, got, "E")
 		}
-		clock.firing = nil
+		clock.SetFiring(nil)
 		clock.Advance(interval)
 		want := "EH"
 		if stop {
@@ -216,7 +219,7 @@ func TestHeartbeatFiredTimerWaitingForSend(t *testing.T) {
 			t.Errorf("stop=%v: sends one interval later = %q, want %q", stop, got, want)
 		}
 		hs.Stop()
-		if n := clock.pending(); n != 0 {
+		if n := clock.Pending(); n != 0 {
 			t.Errorf("stop=%v: armed timers after Stop = %d, want 0", stop, n)
 		}
 	}
@@ -239,7 +242,7 @@ func TestHeartbeatOutcomeCounted(t *testing.T) {
 		return nil
 	}}
 	var reported []error
-	clock := &fakeClock{}
+	clock := &clocktest.Fake{}
 	hs := NewHeartbeatStream(rec.send, HeartbeatConfig{
 		Interval: interval, Clock: clock, Counter: counter,
 		OnError: func(err error) { reported = append(reported, err) },
@@ -261,7 +264,7 @@ func TestHeartbeatOutcomeCounted(t *testing.T) {
 	if err := hs.Err(); !errors.Is(err, boom) {
 		t.Errorf("Err() = %v, want %v", err, boom)
 	}
-	if n := clock.pending(); n != 0 {
+	if n := clock.Pending(); n != 0 {
 		t.Errorf("armed timers after a failed heartbeat = %d, want 0", n)
 	}
 	for outcome, want := range map[string]int64{"sent": 1, "error": 1} {
@@ -287,7 +290,7 @@ func TestHeartbeatSendsNeverOverlap(t *testing.T) {
 		inFlight.Add(-1)
 		return nil
 	}
-	clock := &fakeClock{}
+	clock := &clocktest.Fake{}
 	hs := NewHeartbeatStream(send, HeartbeatConfig{Interval: interval, Clock: clock})
 	defer hs.Stop()
 

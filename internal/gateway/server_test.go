@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"galaxy/galaxyctl/internal/clock/clocktest"
 	"galaxy/galaxyctl/internal/testutil"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
@@ -37,7 +38,7 @@ func pushEvent(cursor, user string, payload []byte) *pushv1.PushEvent {
 // reader.
 type testEnv struct {
 	gw     *Server
-	clock  *fakeClock
+	clock  *clocktest.Fake
 	reader *sdkmetric.ManualReader
 	lis    *bufconn.Listener
 }
@@ -46,7 +47,7 @@ type testEnv struct {
 func newEnv(t *testing.T, cfg Config) *testEnv {
 	t.Helper()
 	meter, reader := newTestMeter(t)
-	e := &testEnv{clock: &fakeClock{}, reader: reader, lis: bufconn.Listen(1 << 20)}
+	e := &testEnv{clock: &clocktest.Fake{}, reader: reader, lis: bufconn.Listen(1 << 20)}
 	cfg.Meter, cfg.Clock = meter, e.clock
 	if cfg.SigningKey == nil {
 		cfg.SigningKey = testKey
@@ -216,7 +217,7 @@ func TestHeartbeatOverGRPC(t *testing.T) {
 	ctx := testContext(t)
 	e := newEnv(t, Config{Heartbeat: interval})
 	st := openStream(ctx, t, e.dial(t), "alice")
-	testutil.WaitFor(ctx, t, "the stream's heartbeat timer", func() bool { return e.clock.pending() == 1 })
+	testutil.WaitFor(ctx, t, "the stream's heartbeat timer", func() bool { return e.clock.Pending() == 1 })
 
 	e.clock.Advance(interval)
 	hb := recvN(t, st, 1)[0]
@@ -309,7 +310,7 @@ func TestCloseEndsClients(t *testing.T) {
 	}
 	e.gw.Dispatch(pushEvent("c1", "", nil)) // must neither panic nor queue
 	testutil.WaitFor(ctx, t, "handlers to return", func() bool { return e.gw.clients() == 0 })
-	if n := e.clock.pending(); n != 0 {
+	if n := e.clock.Pending(); n != 0 {
 		t.Errorf("armed heartbeat timers after Close = %d, want 0", n)
 	}
 }
@@ -327,7 +328,7 @@ func TestClientCancelUnregisters(t *testing.T) {
 		t.Errorf("Recv() after cancel = %v, want Canceled", err)
 	}
 	testutil.WaitFor(ctx, t, "the handler to return", func() bool { return e.gw.clients() == 0 && e.metric(t, activeStreamsName) == 0 })
-	if n := e.clock.pending(); n != 0 {
+	if n := e.clock.Pending(); n != 0 {
 		t.Errorf("armed heartbeat timers after the client left = %d, want 0", n)
 	}
 	e.gw.Dispatch(pushEvent("c1", "alice", nil))

@@ -3,13 +3,14 @@ package subscribe
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
 
+	"galaxy/galaxyctl/internal/backoff"
+	"galaxy/galaxyctl/internal/clock"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -31,7 +32,7 @@ type Config struct {
 	FromStart bool
 	// Backoff shapes the delays between reconnects. The zero value means
 	// DefaultBackoff(); any other value is used as given and must be valid.
-	Backoff BackoffConfig
+	Backoff backoff.Config
 	// Handler is called for every event, in order, from the goroutine that
 	// runs Run; it must not block for long, since the backend drops a
 	// subscriber that falls behind. A non-nil error ends Run with that error
@@ -47,9 +48,9 @@ type Config struct {
 	// NoReconnect ends Run with the first stream failure instead of
 	// reconnecting, for a one-shot tail.
 	NoReconnect bool
-	// Sleep waits d or until ctx is done, returning ctx.Err() then; nil
-	// means a timer. Tests inject one that returns at once.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock times the backoff waits; nil means clock.System. Tests pass a
+	// clocktest.Fake and advance it.
+	Clock clock.Clock
 	// Rand returns a number in [0, 1) for the jitter; nil means
 	// math/rand/v2.Float64.
 	Rand func() float64
@@ -57,6 +58,19 @@ type Config struct {
 	Logger *zap.Logger
 	// Meter creates the subscriber's instruments; nil means a no-op meter.
 	Meter metric.Meter
+}
+
+// DefaultBackoff returns the gateway's backoff: 250ms doubling up to 30s with
+// ±20 % jitter. The base is short because a gateway that is not subscribed
+// delivers nothing to its clients, and the backend replaces a stale
+// subscription by id, so an eager first retry costs the backend little.
+func DefaultBackoff() backoff.Config {
+	return backoff.Config{
+		Base:       250 * time.Millisecond,
+		Multiplier: 2,
+		Jitter:     0.2,
+		Max:        30 * time.Second,
+	}
 }
 
 // withDefaults validates c and fills the optional fields.
@@ -69,18 +83,13 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Handler == nil:
 		return c, errors.New("event handler is required")
 	}
-	if c.Backoff == (BackoffConfig{}) {
+	if c.Backoff == (backoff.Config{}) {
 		c.Backoff = DefaultBackoff()
 	}
 	if err := c.Backoff.Validate(); err != nil {
 		return c, err
 	}
-	if c.Sleep == nil {
-		c.Sleep = sleep
-	}
-	if c.Rand == nil {
-		c.Rand = rand.Float64
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
@@ -88,19 +97,4 @@ func (c Config) withDefaults() (Config, error) {
 		c.Meter = noop.NewMeterProvider().Meter(meterName)
 	}
 	return c, nil
-}
-
-// sleep is the default Config.Sleep.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

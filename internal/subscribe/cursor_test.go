@@ -24,7 +24,7 @@ func TestCursorResend(t *testing.T) {
 		fail(nil, "c4", "c5", "c6"),
 		fail(nil, "c5", "c6"),
 	))
-	rec, sl := &recorder{}, &sleepRecorder{}
+	rec, sl := &recorder{}, newSleeper(t)
 	// handled is appended without a lock: the race detector fails the test
 	// if the handler is ever called from two goroutines.
 	var handled []string
@@ -109,7 +109,7 @@ func TestFirstRequest(t *testing.T) {
 				fail(status.Error(codes.Unavailable, "down"), "c1"),
 				hold(opened, nil),
 			))
-			rec, sl := &recorder{}, &sleepRecorder{}
+			rec, sl := &recorder{}, newSleeper(t)
 			s := newTestSubscriber(t, h, rec, sl, func(c *Config) {
 				c.Cursor, c.FromStart = tt.cursor, tt.fromStart
 			})
@@ -152,7 +152,7 @@ func TestAdoptsResumeCursorFromHeader(t *testing.T) {
 		},
 		hold(opened, nil),
 	))
-	rec, sl := &recorder{}, &sleepRecorder{}
+	rec, sl := &recorder{}, newSleeper(t)
 	s := newTestSubscriber(t, h, rec, sl, nil)
 	done := start(ctx, s)
 	receive(t, ctx, opened, "the held stream")
@@ -179,7 +179,7 @@ func TestNoEventAfterHandlerCancels(t *testing.T) {
 		ClientID: "gw-test",
 		Client:   h.client,
 		Backoff:  testBackoff,
-		Sleep:    (&sleepRecorder{}).sleep,
+		Clock:    newSleeper(t).clk,
 		Handler: func(context.Context, *pushv1.PushEvent) error {
 			calls++
 			cancel()

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/backoff"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -54,7 +55,7 @@ func TestOnStartReportsMetadata(t *testing.T) {
 			ctx, cancel := testContext(t)
 			opened := make(chan int, 1)
 			h := newHarness(t, hold(opened, tt.md))
-			rec, sl := &recorder{}, &sleepRecorder{}
+			rec, sl := &recorder{}, newSleeper(t)
 			started := make(chan StartInfo, 1)
 			s := newTestSubscriber(t, h, rec, sl, func(c *Config) {
 				c.Cursor = "c7"
@@ -108,8 +109,8 @@ func TestCancelReturnsPromptly(t *testing.T) {
 			name:      "in the backoff sleep",
 			subscribe: fail(status.Error(codes.Unavailable, "down")),
 			edit: func(c *Config, waiting chan<- struct{}) {
-				c.Sleep = nil
-				c.Backoff = BackoffConfig{Base: time.Hour, Multiplier: 2, Max: time.Hour}
+				c.Clock = nil
+				c.Backoff = backoff.Config{Base: time.Hour, Multiplier: 2, Max: time.Hour}
 				c.OnRetry = func(error, int, time.Duration) { waiting <- struct{}{} }
 			},
 		},
@@ -118,7 +119,7 @@ func TestCancelReturnsPromptly(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := testContext(t)
 			h := newHarness(t, tt.subscribe)
-			rec, sl := &recorder{}, &sleepRecorder{}
+			rec, sl := &recorder{}, newSleeper(t)
 			waiting := make(chan struct{}, 1)
 			s := newTestSubscriber(t, h, rec, sl, func(c *Config) { tt.edit(c, waiting) })
 			done := start(ctx, s)
@@ -154,14 +155,14 @@ func TestNoReconnect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, _ := testContext(t)
 			h := newHarness(t, fail(tt.err, "c1", "c2"))
-			rec, sl := &recorder{}, &sleepRecorder{}
+			rec, sl := &recorder{}, newSleeper(t)
 			retried := false
 			err := Run(ctx, Config{
 				ClientID:    "gw-tail",
 				Client:      h.client,
 				Handler:     rec.handle,
 				NoReconnect: true,
-				Sleep:       sl.sleep,
+				Clock:       sl.clk,
 				OnRetry:     func(error, int, time.Duration) { retried = true },
 			})
 			if got := status.Code(err); err == nil || got != tt.wantCode {
@@ -190,7 +191,7 @@ func TestRunTwiceAtOnce(t *testing.T) {
 	ctx, cancel := testContext(t)
 	opened := make(chan int, 1)
 	h := newHarness(t, hold(opened, nil))
-	rec, sl := &recorder{}, &sleepRecorder{}
+	rec, sl := &recorder{}, newSleeper(t)
 	s := newTestSubscriber(t, h, rec, sl, nil)
 	done := start(ctx, s)
 	receive(t, ctx, opened, "the stream")
@@ -204,23 +205,5 @@ func TestRunTwiceAtOnce(t *testing.T) {
 	}
 	if n := len(h.stub.requests()); n != 1 {
 		t.Errorf("requests = %d, want 1: the second Run must not subscribe", n)
-	}
-}
-
-// TestSleepErrorEndsRun checks that an injected Sleep failing for a reason
-// other than cancellation is reported rather than treated as a stop.
-func TestSleepErrorEndsRun(t *testing.T) {
-	ctx, _ := testContext(t)
-	h := newHarness(t, fail(status.Error(codes.Unavailable, "down")))
-	rec, sl := &recorder{}, &sleepRecorder{}
-	errClock := errors.New("clock stopped")
-	s := newTestSubscriber(t, h, rec, sl, func(c *Config) {
-		c.Sleep = func(context.Context, time.Duration) error { return errClock }
-	})
-	if err := s.Run(ctx); !errors.Is(err, errClock) {
-		t.Fatalf("Run() = %v, want an error wrapping %v", err, errClock)
-	}
-	if n := len(h.stub.requests()); n != 1 {
-		t.Errorf("requests = %d, want 1", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/test/bufconn"
 
+	"galaxy/galaxyctl/internal/clock/clocktest"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -149,24 +150,33 @@ func (h *harness) breakTransport() {
 	h.conns = nil
 }
 
-// sleepRecorder is a Config.Sleep that records each requested delay and
-// returns at once, so backoff is observable without waiting.
-type sleepRecorder struct {
+// sleeper lets each backoff wait pass at once on a fake clock and records
+// its delay, so backoff is observable without waiting.
+type sleeper struct {
+	clk *clocktest.Fake
+
 	mu     sync.Mutex
 	delays []time.Duration
 }
 
-func (r *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
-	r.mu.Lock()
-	r.delays = append(r.delays, d)
-	r.mu.Unlock()
-	return ctx.Err()
+// newSleeper drives a fake clock until the test ends.
+func newSleeper(t *testing.T) *sleeper {
+	t.Helper()
+	s := &sleeper{clk: clocktest.New(time.Time{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := s.clk.Drive(ctx, func(d time.Duration) {
+		s.mu.Lock()
+		s.delays = append(s.delays, d)
+		s.mu.Unlock()
+	})
+	t.Cleanup(func() { cancel(); wait() })
+	return s
 }
 
-func (r *sleepRecorder) recorded() []time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]time.Duration(nil), r.delays...)
+func (s *sleeper) recorded() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.delays...)
 }
 
 // testContext is the deadline every test runs under.

@@ -13,10 +13,12 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 
+	"galaxy/galaxyctl/internal/backoff"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
@@ -87,52 +89,49 @@ func (s *Subscriber) Run(ctx context.Context) error {
 	}
 	defer s.running.Store(false)
 
-	// attempt is the backoff attempt for the next failure; it restarts at 0
-	// once a stream delivers an event, so a backend that serves for a while
-	// between failures is retried promptly.
-	attempt := 0
-	streamAttempt := 0
-	for {
-		progressed, err := s.stream(ctx, streamAttempt)
+	// The backoff restarts at its base once a stream delivers an event, so
+	// a backend that serves for a while between failures is retried
+	// promptly.
+	retry := backoff.Retry{
+		Config: s.cfg.Backoff,
+		Rand:   s.cfg.Rand,
+		Clock:  s.cfg.Clock,
+		OnRetry: func(err error, attempt int, delay time.Duration) {
+			s.cfg.Logger.Warn("push stream ended, reconnecting",
+				zap.String("client_id", s.cfg.ClientID),
+				zap.Stringer("code", codeOf(err)),
+				zap.Error(err),
+				zap.Int("attempt", attempt),
+				zap.Duration("delay", delay))
+			if s.cfg.OnRetry != nil {
+				s.cfg.OnRetry(err, attempt, delay)
+			}
+		},
+	}
+	var lastCode codes.Code
+	return retry.Run(ctx, func(ctx context.Context, n int) (bool, error) {
+		if n > 0 {
+			s.metrics.reconnected(ctx, lastCode)
+		}
+		progressed, err := s.stream(ctx, n)
 		if ctx.Err() != nil {
-			return nil
+			return progressed, err
 		}
 		if herr := (*handlerError)(nil); errors.As(err, &herr) {
-			return fmt.Errorf("subscribe: %w", herr)
+			return progressed, backoff.Permanent(fmt.Errorf("subscribe: %w", herr))
 		}
-		code := codeOf(err)
-		if code == codes.OK {
+		lastCode = codeOf(err)
+		if lastCode == codes.OK {
 			err = ErrStreamClosed
 		}
-		if why, ok := terminalCodes[code]; ok {
-			return fmt.Errorf("subscribe push: %s, not retrying: %w", why, err)
+		if why, ok := terminalCodes[lastCode]; ok {
+			return progressed, backoff.Permanent(fmt.Errorf("subscribe push: %s, not retrying: %w", why, err))
 		}
 		if s.cfg.NoReconnect {
-			return fmt.Errorf("subscribe push: %w", err)
+			return progressed, backoff.Permanent(fmt.Errorf("subscribe push: %w", err))
 		}
-		if progressed {
-			attempt = 0
-		}
-		delay := s.cfg.Backoff.Delay(attempt, s.cfg.Rand())
-		s.cfg.Logger.Warn("push stream ended, reconnecting",
-			zap.String("client_id", s.cfg.ClientID),
-			zap.Stringer("code", code),
-			zap.Error(err),
-			zap.Int("attempt", attempt),
-			zap.Duration("delay", delay))
-		if s.cfg.OnRetry != nil {
-			s.cfg.OnRetry(err, attempt, delay)
-		}
-		if err := s.cfg.Sleep(ctx, delay); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("subscribe: backoff sleep: %w", err)
-		}
-		s.metrics.reconnected(ctx, code)
-		attempt++
-		streamAttempt = attempt
-	}
+		return progressed, err
+	})
 }
 
 // handlerError marks a failure of Config.Handler, which ends Run, apart from

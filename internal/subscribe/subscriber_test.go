@@ -16,12 +16,13 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/backoff"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
 // testBackoff makes delays easy to read: 10ms doubling to 80ms. With Rand
 // fixed at 0.5 the jitter factor is exactly 1.
-var testBackoff = BackoffConfig{Base: 10 * time.Millisecond, Multiplier: 2, Jitter: 0.2, Max: 80 * time.Millisecond}
+var testBackoff = backoff.Config{Base: 10 * time.Millisecond, Multiplier: 2, Jitter: 0.2, Max: 80 * time.Millisecond}
 
 // recorder collects what a Subscriber reports through its callbacks.
 type recorder struct {
@@ -64,7 +65,7 @@ func (r *recorder) snapshot() (handled []string, starts []StartInfo, retries []r
 
 // newTestSubscriber wires a Subscriber to h with instant, recorded sleeps and
 // a centred jitter draw; edit changes the Config before New.
-func newTestSubscriber(t *testing.T, h *harness, rec *recorder, sl *sleepRecorder, edit func(*Config)) *Subscriber {
+func newTestSubscriber(t *testing.T, h *harness, rec *recorder, sl *sleeper, edit func(*Config)) *Subscriber {
 	t.Helper()
 	cfg := Config{
 		ClientID: "gw-test",
@@ -73,7 +74,7 @@ func newTestSubscriber(t *testing.T, h *harness, rec *recorder, sl *sleepRecorde
 		Handler:  rec.handle,
 		OnStart:  rec.onStart,
 		OnRetry:  rec.onRetry,
-		Sleep:    sl.sleep,
+		Clock:    sl.clk,
 		Rand:     func() float64 { return 0.5 },
 	}
 	if edit != nil {
@@ -105,8 +106,8 @@ func TestNewValidates(t *testing.T) {
 		{"empty client id", func(c *Config) { c.ClientID = "" }, "gateway client id"},
 		{"no client", func(c *Config) { c.Client = nil }, "push client"},
 		{"no handler", func(c *Config) { c.Handler = nil }, "handler"},
-		{"bad backoff base", func(c *Config) { c.Backoff = BackoffConfig{Multiplier: 2, Max: time.Second} }, "backoff base"},
-		{"bad backoff jitter", func(c *Config) { c.Backoff = BackoffConfig{Base: 1, Multiplier: 2, Max: 2, Jitter: 1.5} }, "backoff jitter"},
+		{"bad backoff base", func(c *Config) { c.Backoff = backoff.Config{Multiplier: 2, Max: time.Second} }, "backoff Base"},
+		{"bad backoff jitter", func(c *Config) { c.Backoff = backoff.Config{Base: 1, Multiplier: 2, Max: 2, Jitter: 1.5} }, "backoff Jitter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +153,7 @@ func TestReconnects(t *testing.T) {
 			ctx, cancel := testContext(t)
 			opened := make(chan int, 1)
 			h := newHarness(t, script(fail(tt.err, "c1"), hold(opened, nil)))
-			rec, sl := &recorder{}, &sleepRecorder{}
+			rec, sl := &recorder{}, newSleeper(t)
 			s := newTestSubscriber(t, h, rec, sl, nil)
 			done := start(ctx, s)
 
@@ -199,7 +200,7 @@ func TestReconnectAfterTransportError(t *testing.T) {
 	ctx, cancel := testContext(t)
 	opened := make(chan int, 2)
 	h := newHarness(t, script(hold(opened, nil, "c1", "c2"), hold(opened, nil)))
-	rec, sl := &recorder{}, &sleepRecorder{}
+	rec, sl := &recorder{}, newSleeper(t)
 	handledC2 := make(chan struct{}, 1)
 	s := newTestSubscriber(t, h, rec, sl, func(c *Config) {
 		c.Handler = func(ctx context.Context, ev *pushv1.PushEvent) error {
@@ -251,7 +252,7 @@ func TestTerminalCodesStopRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, _ := testContext(t)
 			h := newHarness(t, tt.subscribe)
-			rec, sl := &recorder{}, &sleepRecorder{}
+			rec, sl := &recorder{}, newSleeper(t)
 			s := newTestSubscriber(t, h, rec, sl, nil)
 
 			err := s.Run(ctx)
@@ -287,7 +288,7 @@ func TestBackoffGrowsAndResets(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	t.Cleanup(func() { _ = provider.Shutdown(context.Background()) })
-	rec, sl := &recorder{}, &sleepRecorder{}
+	rec, sl := &recorder{}, newSleeper(t)
 	started := make(chan struct{}, 2)
 	s := newTestSubscriber(t, h, rec, sl, func(c *Config) {
 		c.Meter = provider.Meter("test")

@@ -7,15 +7,6 @@ import (
 	"time"
 )
 
-func TestClock(t *testing.T) {
-	start := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	c := NewClock(start)
-	c.Advance(90 * time.Second)
-	if got, want := c.Now(), start.Add(90*time.Second); !got.Equal(want) {
-		t.Errorf("Now() after Advance(90s) = %v, want %v", got, want)
-	}
-}
-
 func TestWaitFor(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
