@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -12,22 +14,21 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/keepalive"
-	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/credentials/insecure"
 
-	"galaxy/galaxyctl/internal/telemetry"
+	"galaxy/galaxyctl/internal/gateway"
+	"galaxy/galaxyctl/internal/pipeline"
 )
 
-var serveRoles = []string{"all", "backend", "gateway"}
+var serveRoles = pipeline.Roles()
+
+// maxStreamsPerConn is serve's HTTP/2 MAX_CONCURRENT_STREAMS, which bench
+// checks --streams-per-conn against.
+const maxStreamsPerConn = pipeline.DefaultMaxStreamsPerConn
 
 // The synthetic publisher's range: one event per 1000 s up to a million a
 // second, beyond which a ticker cannot keep the pace anyway.
 const (
-	// maxStreamsPerConn is serve's HTTP/2 MAX_CONCURRENT_STREAMS.
-	maxStreamsPerConn = 1024
-
 	minPublishRate = 0.001
 	maxPublishRate = 1e6
 )
@@ -36,41 +37,34 @@ const (
 type serveOptions struct {
 	g *globalOptions
 
-	listen        string
-	role          string
-	backendAddr   string
-	backendTLS    bool
-	backendCA     string
-	gatewayID     string
-	heartbeat     time.Duration
-	freshness     time.Duration
-	ringSize      int
-	clientQueue   int
-	publishRate   float64
-	metricsListen string
-	signingKey    string
-	tlsCert       string
-	tlsKey        string
-	tlsSelfSigned bool
-	readyFile     string
-	drainTimeout  time.Duration
+	listen         string
+	role           string
+	backendAddr    string
+	backendTLS     bool
+	backendCA      string
+	gatewayID      string
+	heartbeat      time.Duration
+	freshness      time.Duration
+	ringSize       int
+	clientQueue    int
+	publishRate    float64
+	metricsListen  string
+	signingKeyFile string
+	tlsCert        string
+	tlsKey         string
+	tlsSelfSigned  bool
+	readyFile      string
+	drainTimeout   time.Duration
+	limits         pipeline.Limits
 
-	limits serverLimits
-}
-
-// serverLimits bound what one client can make the server hold; documented
-// in the README.
-type serverLimits struct {
-	maxRecvBytes         int
-	maxStreamsPerConn    uint32
-	maxConnections       int
-	keepaliveTime        time.Duration
-	keepaliveTimeout     time.Duration
-	keepaliveMinInterval time.Duration
+	// Resolved by complete from the flags and the files they name.
+	signingKey   ed25519.PrivateKey
+	serverTLS    *tls.Config
+	backendDials []grpc.DialOption
 }
 
 func newServeCmd(g *globalOptions, runF func(context.Context, *serveOptions) error) *cobra.Command {
-	o := &serveOptions{g: g}
+	o := &serveOptions{g: g, limits: pipeline.DefaultLimits()}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the galaxy pipeline: backend, gateway, or both on one port",
@@ -95,6 +89,9 @@ then the server stops within --drain-timeout.`,
   galaxyctl serve --listen 127.0.0.1:0 --ready-file /tmp/galaxy.json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.complete(); err != nil {
+				return err
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -117,22 +114,17 @@ then the server stops within --drain-timeout.`,
 	fs.IntVar(&o.clientQueue, "client-queue", 256, "events queued per client stream before a slow client is dropped")
 	fs.Float64Var(&o.publishRate, "publish-rate", 0, "synthetic events per second published into the backend (0: none)")
 	fs.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus /metrics on HOST:PORT (port 0 picks one)")
-	fs.StringVar(&o.signingKey, "signing-key", "", "PEM PKCS#8 Ed25519 private key to sign events (default: an ephemeral key, public half logged)")
+	fs.StringVar(&o.signingKeyFile, "signing-key", "", "PEM PKCS#8 Ed25519 private key to sign events (default: an ephemeral key, public half logged)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate file to serve TLS with (needs --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve TLS with a fresh self-signed certificate for 127.0.0.1/localhost")
 	fs.StringVar(&o.readyFile, "ready-file", "", "once serving, write the bound addresses as JSON to this file")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for streams to end")
-	fs.IntVar(&o.limits.maxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
+	fs.IntVar(&o.limits.MaxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
 	registerEnumCompletion(cmd, "role", serveRoles)
 	for _, f := range []string{"signing-key", "tls-cert", "tls-key", "ready-file", "backend-cacert"} {
 		_ = cmd.MarkFlagFilename(f)
 	}
-	o.limits.maxRecvBytes = 1 << 20
-	o.limits.maxStreamsPerConn = maxStreamsPerConn
-	o.limits.keepaliveTime = 30 * time.Second
-	o.limits.keepaliveTimeout = 10 * time.Second
-	o.limits.keepaliveMinInterval = 10 * time.Second
 	return cmd
 }
 
@@ -188,162 +180,149 @@ func (o *serveOptions) validate() error {
 	if o.drainTimeout <= 0 {
 		return usagef("--drain-timeout must be positive, got %s", o.drainTimeout)
 	}
-	if o.limits.maxConnections < 0 {
-		return usagef("--max-connections must be 0 (no limit) or positive, got %d", o.limits.maxConnections)
+	if o.limits.MaxConnections < 0 {
+		return usagef("--max-connections must be 0 (no limit) or positive, got %d", o.limits.MaxConnections)
 	}
+	return nil
+}
+
+// complete resolves the default gateway id and reads the files the flags
+// name: the signing key, the TLS pair, the backend's CA. Files of flags that
+// validate will refuse are left unread.
+func (o *serveOptions) complete() error {
 	if o.gatewayID == "" {
 		host, _ := os.Hostname()
 		o.gatewayID = fmt.Sprintf("gateway-%s-%d", host, os.Getpid())
 	}
+	if o.role != "backend" && o.signingKeyFile != "" {
+		k, err := gateway.LoadSigningKey(o.signingKeyFile)
+		if err != nil {
+			return usagef("--signing-key: %v", err)
+		}
+		o.signingKey = k
+	}
+	if o.tlsCert != "" && o.tlsKey != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return usagef("--tls-cert %s / --tls-key %s: %v", o.tlsCert, o.tlsKey, err)
+		}
+		o.serverTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if o.role == "gateway" && o.backendAddr != "" {
+		creds, err := o.backendCreds()
+		if err != nil {
+			return err
+		}
+		o.backendDials = []grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams}
+	}
 	return nil
 }
 
-// readyInfo is the --ready-file contract (documented in the README).
-type readyInfo struct {
-	GRPCAddr    string `json:"grpc_addr"`
-	MetricsAddr string `json:"metrics_addr,omitempty"`
-	Role        string `json:"role"`
-	TLS         bool   `json:"tls"`
-	TLSCAFile   string `json:"tls_ca_file,omitempty"`
-	PublicKey   string `json:"signing_public_key,omitempty"`
-	PID         int    `json:"pid"`
+// backendCreds are the transport credentials for --backend.
+func (o *serveOptions) backendCreds() (credentials.TransportCredentials, error) {
+	if !o.backendTLS && o.backendCA == "" {
+		return insecure.NewCredentials(), nil
+	}
+	host, _, _ := net.SplitHostPort(o.backendAddr)
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+	if o.backendCA != "" {
+		pool, err := loadCAPool("--backend-cacert", o.backendCA)
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = pool
+	}
+	return grpcTLS(cfg), nil
 }
 
+// pipelineConfig maps the completed options onto the pipeline's Config.
+func (o *serveOptions) pipelineConfig() pipeline.Config {
+	return pipeline.Config{
+		Listen:             o.listen,
+		Role:               o.role,
+		Backend:            o.backendAddr,
+		BackendDialOptions: o.backendDials,
+		GatewayID:          o.gatewayID,
+		Heartbeat:          o.heartbeat,
+		Freshness:          o.freshness,
+		RingSize:           o.ringSize,
+		ClientQueue:        o.clientQueue,
+		PublishRate:        o.publishRate,
+		MetricsListen:      o.metricsListen,
+		SigningKey:         o.signingKey,
+		TLS:                o.serverTLS,
+		Limits:             o.limits,
+		Logger:             o.g.Logger(),
+	}
+}
+
+// run starts the pipeline, announces it, and shuts it down when ctx ends
+// (SIGINT, SIGTERM) or the pipeline fails.
 func (o *serveOptions) run(ctx context.Context) error {
-	log := o.g.Logger()
-	tp, err := telemetry.New()
-	if err != nil {
-		return err
-	}
-	defer tp.Shutdown(context.Background())
-
-	tlsCfg, selfSignedPEM, err := serverTLS(o.tlsCert, o.tlsKey, o.tlsSelfSigned)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return fmt.Errorf("--listen %s: %w", o.listen, err)
-	}
-	if o.limits.maxConnections > 0 {
-		ln = limitListener(ln, o.limits.maxConnections)
-	}
-	srv := grpc.NewServer(o.serverOptions(tlsCfg)...)
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(srv, hs)
-	reflection.Register(srv)
-
-	ready := readyInfo{GRPCAddr: ln.Addr().String(), Role: o.role, TLS: tlsCfg != nil, PID: os.Getpid()}
-	p := &pipeline{o: o, log: log, tp: tp, srv: srv, health: hs}
-	if err := p.build(ctx); err != nil {
-		ln.Close()
-		return err
-	}
-	defer p.close()
-	if p.gw != nil {
-		ready.PublicKey = p.publicKeyPEM()
-	}
-
-	var metrics *telemetry.Server
-	if o.metricsListen != "" {
-		if metrics, err = telemetry.Listen(o.metricsListen, tp); err != nil {
-			ln.Close()
-			return err
-		}
-		defer metrics.Close(context.Background())
-		ready.MetricsAddr = metrics.Addr()
-	}
-	if selfSignedPEM != nil {
-		path, err := writeTemp("galaxyctl-ca-*.pem", selfSignedPEM)
+	cfg := o.pipelineConfig()
+	caFile := ""
+	if o.tlsSelfSigned {
+		tlsCfg, path, err := o.selfSignedTLS()
 		if err != nil {
-			ln.Close()
 			return err
 		}
-		ready.TLSCAFile = path
 		defer os.Remove(path)
-		log.Info("self-signed TLS certificate written; trust it with --cacert", zap.String("file", path))
+		cfg.TLS, caFile = tlsCfg, path
 	}
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	p.start(ctx)
-	if o.role == "all" {
-		// Ready means the pipeline is connected: an event published once the
-		// ready file exists reaches gateway clients. The link is in-process,
-		// so this takes a moment; a remote backend (--role gateway) may be
-		// down, and the gateway is announced without waiting for it.
-		select {
-		case <-p.subscribed:
-		case err := <-p.failed:
-			srv.Stop()
-			<-serveErr
-			return err
-		case <-ctx.Done():
-			srv.Stop()
-			<-serveErr
-			return nil
+	p, err := pipeline.Start(ctx, cfg)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted while starting: a normal end
 		}
+		return serveError(err)
 	}
-	log.Info("serving", zap.String("grpc_addr", ready.GRPCAddr), zap.String("role", o.role),
-		zap.Bool("tls", ready.TLS), zap.String("metrics_addr", ready.MetricsAddr),
-		zap.Duration("heartbeat", o.heartbeat))
 	if o.readyFile != "" {
-		if err := writeJSONFile(o.readyFile, ready); err != nil {
-			srv.Stop()
-			<-serveErr
+		if err := writeJSONFile(o.readyFile, newReadyInfo(p.Info(), caFile)); err != nil {
+			o.shutdown(ctx, p)
 			return fmt.Errorf("--ready-file: %w", err)
 		}
 	}
-
 	select {
-	case err := <-serveErr:
-		p.close()
-		return fmt.Errorf("serve %s: %w", ready.GRPCAddr, err)
-	case err := <-p.failed:
-		srv.Stop()
-		<-serveErr
+	case err := <-p.Failed():
+		o.shutdown(ctx, p)
 		return err
 	case <-ctx.Done():
+		o.shutdown(ctx, p)
+		return nil
 	}
-	log.Info("draining", zap.Duration("deadline", o.drainTimeout))
-	hs.Shutdown()
-	p.close()
-	stopped := make(chan struct{})
-	go func() { srv.GracefulStop(); close(stopped) }()
-	select {
-	case <-stopped:
-		log.Info("drained")
-	case <-time.After(o.drainTimeout):
-		log.Warn("drain deadline passed; closing remaining connections")
-		srv.Stop()
-		<-stopped
-	}
-	<-serveErr
-	return nil
 }
 
-func (o *serveOptions) serverOptions(tlsCfg *tls.Config) []grpc.ServerOption {
-	opts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(o.limits.maxRecvBytes),
-		grpc.MaxConcurrentStreams(o.limits.maxStreamsPerConn),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: o.limits.keepaliveTime, Timeout: o.limits.keepaliveTimeout}),
-		// Clients (tail, gateways) ping every 30 s; allow that, refuse floods.
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: o.limits.keepaliveMinInterval, PermitWithoutStream: true}),
-	}
-	if tlsCfg != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
-	}
-	return opts
+// shutdown drains p within --drain-timeout. A drain the deadline cut short
+// is logged by the pipeline and is still a normal end for serve.
+func (o *serveOptions) shutdown(ctx context.Context, p *pipeline.Pipeline) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.drainTimeout)
+	defer cancel()
+	_ = p.Shutdown(sctx)
 }
 
-func writeTemp(pattern string, b []byte) (string, error) {
-	f, err := os.CreateTemp("", pattern)
+// selfSignedTLS makes a certificate for --tls-self-signed and writes its
+// PEM to a temporary file for clients' --cacert; the caller removes it.
+func (o *serveOptions) selfSignedTLS() (*tls.Config, string, error) {
+	cert, pemBytes, err := selfSignedCert(time.Now())
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return "", err
+	path, err := writeTemp("galaxyctl-ca-*.pem", pemBytes)
+	if err != nil {
+		return nil, "", err
 	}
-	return f.Name(), f.Close()
+	o.g.Logger().Info("self-signed TLS certificate written; trust it with --cacert", zap.String("file", path))
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, path, nil
+}
+
+// serveError names the flag behind a pipeline's address or config error.
+func serveError(err error) error {
+	flags := map[string]string{"Listen": "--listen", "MetricsListen": "--metrics-listen", "Backend": "--backend"}
+	var ae *pipeline.AddrError
+	if errors.As(err, &ae) {
+		if f, ok := flags[ae.Field]; ok {
+			return fmt.Errorf("%s %s: %w", f, ae.Addr, ae.Err)
+		}
+	}
+	return err
 }

@@ -47,39 +47,28 @@ func selfSignedCert(now time.Time) (tls.Certificate, []byte, error) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, certPEM, nil
 }
 
-// serverTLS loads --tls-cert/--tls-key, or makes a self-signed pair.
-// It returns nil when TLS is off.
-func serverTLS(certFile, keyFile string, selfSigned bool) (*tls.Config, []byte, error) {
-	switch {
-	case selfSigned:
-		cert, pemBytes, err := selfSignedCert(time.Now())
-		if err != nil {
-			return nil, nil, err
-		}
-		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, pemBytes, nil
-	case certFile != "":
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, nil, usagef("--tls-cert %s / --tls-key %s: %v", certFile, keyFile, err)
-		}
-		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil, nil
-	}
-	return nil, nil, nil
-}
-
 // clientTLS builds a client TLS config from the shared client flags.
 func clientTLS(caFile string, insecureSkip bool, serverName string) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName, InsecureSkipVerify: insecureSkip}
 	if caFile != "" {
-		pemBytes, err := os.ReadFile(caFile)
+		pool, err := loadCAPool("--cacert", caFile)
 		if err != nil {
-			return nil, usagef("--cacert: %v", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pemBytes) {
-			return nil, usagef("--cacert %s: no PEM certificate found in the file", caFile)
+			return nil, err
 		}
 		cfg.RootCAs = pool
 	}
 	return cfg, nil
+}
+
+// loadCAPool reads the PEM CA file that flag names.
+func loadCAPool(flag, caFile string) (*x509.CertPool, error) {
+	pemBytes, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, usagef("%s: %v", flag, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		return nil, usagef("%s %s: no PEM certificate found in the file", flag, caFile)
+	}
+	return pool, nil
 }

@@ -78,11 +78,16 @@ func Listen(addr string, p *Provider) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics listen %s: %w", addr, err)
 	}
+	return Serve(ln, p), nil
+}
+
+// Serve starts serving p's /metrics on ln, which the Server then owns.
+func Serve(ln net.Listener, p *Provider) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", p.Handler())
 	s := &Server{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
 	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
+	return s
 }
 
 // Addr is the bound address (useful with port 0).

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"galaxy/galaxyctl/internal/gateway"
+	"galaxy/galaxyctl/internal/pipeline"
+)
+
+// readyInfo is the --ready-file contract (documented in the README); bench
+// reads it from its embedded server.
+type readyInfo struct {
+	GRPCAddr    string `json:"grpc_addr"`
+	MetricsAddr string `json:"metrics_addr,omitempty"`
+	Role        string `json:"role"`
+	TLS         bool   `json:"tls"`
+	TLSCAFile   string `json:"tls_ca_file,omitempty"`
+	PublicKey   string `json:"signing_public_key,omitempty"`
+	PID         int    `json:"pid"`
+}
+
+func newReadyInfo(info pipeline.Info, caFile string) readyInfo {
+	r := readyInfo{GRPCAddr: info.Addr, MetricsAddr: info.MetricsAddr, Role: info.Role, TLS: info.TLS,
+		TLSCAFile: caFile, PID: os.Getpid()}
+	if info.PublicKey != nil {
+		if b, err := gateway.MarshalPublicKeyPEM(info.PublicKey); err == nil {
+			r.PublicKey = string(b)
+		}
+	}
+	return r
+}
+
+// writeJSONFile writes v atomically (temp file, rename), so a reader polling
+// for the file never sees half of it.
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func writeTemp(pattern string, b []byte) (string, error) {
+	f, err := os.CreateTemp("", pattern)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
