@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -43,8 +42,8 @@ func startEmbeddedServer(ctx context.Context, exe string, args []string, timeout
 	cmd.Stdout = s.stderr
 	cmd.Stderr = s.stderr
 	// Its own process group keeps a terminal's Ctrl-C from reaching it
-	// before bench has closed its clients; Pdeathsig ends it if bench dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// before bench has closed its clients; see childProcAttr per platform.
+	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("embedded server: start %s: %w", exe, err)
@@ -78,7 +77,7 @@ func startEmbeddedServer(ctx context.Context, exe string, args []string, timeout
 	}
 }
 
-// Stop ends the child: SIGTERM to drain, SIGKILL after a deadline. It is
+// Stop ends the child: asked to drain (terminate), killed after a deadline. It is
 // idempotent and always waits for the child, so no process is left behind.
 func (s *embeddedServer) Stop() error {
 	var stopErr error
@@ -86,7 +85,7 @@ func (s *embeddedServer) Stop() error {
 		select {
 		case <-s.exited:
 		default:
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
+			_ = terminate(s.cmd.Process)
 			t := time.NewTimer(15 * time.Second)
 			select {
 			case <-s.exited:
