@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -68,10 +69,10 @@ func startEmbeddedServer(ctx context.Context, exe string, args []string, timeout
 			return nil, ctx.Err()
 		case <-s.exited:
 			s.Stop()
-			return nil, fmt.Errorf("embedded server exited before serving: %v\n%s", s.err, s.stderr.String())
+			return nil, &childError{msg: fmt.Sprintf("embedded server exited before serving: %v", s.err), output: s.stderr.String()}
 		case <-deadline.C:
 			s.Stop()
-			return nil, fmt.Errorf("embedded server not ready after %s\n%s", timeout, s.stderr.String())
+			return nil, &childError{msg: fmt.Sprintf("embedded server not ready after %s", timeout), output: s.stderr.String()}
 		case <-poll.C:
 		}
 	}
@@ -99,6 +100,23 @@ func (s *embeddedServer) Stop() error {
 		os.RemoveAll(s.dir)
 	})
 	return stopErr
+}
+
+// childError is a failure of the embedded server: a one-line message, and
+// what the child wrote, which Main prints below the error.
+type childError struct {
+	msg    string
+	output string
+}
+
+func (e *childError) Error() string { return e.msg }
+
+// Detail is the child's output, for Main to print after the error line.
+func (e *childError) Detail() string {
+	if strings.TrimSpace(e.output) == "" {
+		return ""
+	}
+	return "the embedded server's output:\n" + e.output
 }
 
 // Output is what the child wrote, for error messages.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -97,12 +98,25 @@ func Main(ctx context.Context, args []string, streams IOStreams) int {
 	if isCobraUsageError(err) {
 		err = &usageError{err: err}
 	}
-	fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+	printError(streams.ErrOut, cmd, err)
+	return exitCode(ctx, err)
+}
+
+// printError prints err once, on one line, then what goes with it: the
+// usage hint for a usage error, or the detail (say, a child process's
+// output) of an error that carries one.
+func printError(w io.Writer, cmd *cobra.Command, err error) {
+	fmt.Fprintf(w, "Error: %v\n", err)
 	var ue *usageError
 	if errors.As(err, &ue) && cmd != nil {
-		fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
-	return exitCode(ctx, err)
+	var d interface{ Detail() string }
+	if errors.As(err, &d) {
+		if detail := d.Detail(); detail != "" {
+			fmt.Fprint(w, strings.TrimSuffix(detail, "\n")+"\n")
+		}
+	}
 }
 
 // isCobraUsageError recognises the errors cobra itself returns for bad argv,

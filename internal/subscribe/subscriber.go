@@ -5,6 +5,13 @@
 // exponential backoff, and resumes from the cursor of the last event its
 // handler accepted, so events still in the backend's ring arrive exactly
 // once across reconnects.
+//
+// Cancellation is the normal end, but not the only one. Run also ends, with
+// an error, on four terminal gRPC codes, because the next attempt would send
+// the same request to the same backend and fail the same way:
+// InvalidArgument, Unauthenticated, PermissionDenied and Unimplemented (see
+// terminalCodes and IsTerminal). It ends as well when the handler returns
+// an error, and, with Config.NoReconnect, on the first failure of a stream.
 package subscribe
 
 import (
