@@ -55,7 +55,8 @@ func TestTailFlagsParse(t *testing.T) {
 		got.backoffBase != 100*time.Millisecond || got.backoffMax != time.Second || got.client.addr != defaultAddr {
 		t.Errorf("tail options = %+v, want the flags given", got)
 	}
-	if v := got.client.md.Get("x-team"); len(v) != 1 || v[0] != "push" {
+	md, _ := parseHeaders(got.client.headers)
+	if v := md.Get("x-team"); len(v) != 1 || v[0] != "push" {
 		t.Errorf("tail -H x-team=push metadata = %v, want [push]", v)
 	}
 	if !strings.HasPrefix(got.clientID, "tail-") {
@@ -70,73 +71,98 @@ func TestTailDefaultClientIDsDiffer(t *testing.T) {
 	}
 }
 
-func TestAddrFromEnv(t *testing.T) {
-	t.Setenv("GALAXYCTL_ADDR", "127.0.0.9:7777")
-	var got *publishOptions
-	err := execute(t, nil, func(g *globalOptions) *cobra.Command {
-		return newPublishCmd(g, func(_ context.Context, o *publishOptions) error { got = o; return nil })
-	})
-	if err != nil || got.client.addr != "127.0.0.9:7777" {
-		t.Errorf("publish with GALAXYCTL_ADDR = %v, addr %q, want nil and 127.0.0.9:7777", err, got.client.addr)
-	}
-}
-
+// TestValidationErrors covers every usage error of tail, publish and serve:
+// each names its flag, says what is accepted, and exits 2.
 func TestValidationErrors(t *testing.T) {
 	t.Setenv("GALAXYCTL_ADDR", "")
 	tail := func(g *globalOptions) *cobra.Command { return newTailCmd(g, nopRun[tailOptions]) }
 	serve := func(g *globalOptions) *cobra.Command { return newServeCmd(g, nopRun[serveOptions]) }
 	publish := func(g *globalOptions) *cobra.Command { return newPublishCmd(g, nopRun[publishOptions]) }
-	// tailDial runs tail's dial, where the TLS files are read.
-	tailDial := func(g *globalOptions) *cobra.Command {
-		return newTailCmd(g, func(_ context.Context, o *tailOptions) error {
-			_, err := o.client.dial(g)
-			return err
-		})
-	}
+	const cursor = "00000000000000ab-0000000000000003"
 	tests := []struct {
 		args  []string
 		build func(*globalOptions) *cobra.Command
+		flag  string
 		want  string
 	}{
-		{[]string{"--target", "x"}, tail, `--target "x" is not one of backend or gateway`},
-		{[]string{"-o", "yaml"}, tail, `--output "yaml" is not one of pretty or json`},
-		{[]string{"--cursor", "zz"}, tail, `--cursor: cursor "zz"`},
-		{[]string{"--cursor", "00000000000000ab-0000000000000003", "--from-start"}, tail, "--cursor and --from-start are alternatives"},
-		{[]string{"--target", "gateway", "--cursor", "00000000000000ab-0000000000000003"}, tail, "--cursor is only for --target backend"},
-		{[]string{"--heartbeats"}, tail, "--heartbeats is only for --target gateway"},
-		{[]string{"-n", "-1"}, tail, "--count must be 0 (no limit) or positive"},
-		{[]string{"--backoff-base", "0s"}, tail, "--backoff-base must be positive"},
-		{[]string{"--backoff-base", "2s", "--backoff-max", "1s"}, tail, "--backoff-max (1s) must be at least --backoff-base (2s)"},
-		{[]string{"--addr", "nohost"}, tail, `--addr "nohost" is not HOST:PORT`},
-		{[]string{"-H", "novalue"}, tail, `--header "novalue": want key=value`},
-		{[]string{"--count", "x"}, tail, `invalid argument "x" for "-n, --count"`},
-		{[]string{"--heartbeat", "-1s"}, serve, "--heartbeat must be 0 (off) or positive, got -1s"},
-		{[]string{"--role", "edge"}, serve, `--role "edge" is not one of all, backend or gateway`},
-		{[]string{"--role", "gateway"}, serve, "--role gateway needs --backend"},
-		{[]string{"--backend", "127.0.0.1:1"}, serve, "--backend is only for --role gateway"},
-		{[]string{"--ring-size", "0"}, serve, "--ring-size must be at least 1"},
-		{[]string{"--freshness", "0s"}, serve, "--freshness must be positive"},
-		{[]string{"--tls-cert", "a.pem"}, serve, "--tls-cert and --tls-key go together"},
-		{[]string{"--publish-rate", "-1"}, serve, "--publish-rate must be 0 (none) or from 0.001 to 1e+06 events per second, got -1"},
-		{[]string{"--publish-rate", "1e-10"}, serve, "--publish-rate must be 0 (none) or from 0.001"},
-		{[]string{"--publish-rate", "NaN"}, serve, "got NaN"},
-		{[]string{"--listen", "127.0.0.1:99999"}, serve, `--listen "127.0.0.1:99999": the port must be a number from 0 to 65535`},
-		{[]string{"--addr", "127.0.0.1:99999"}, tail, `--addr "127.0.0.1:99999": the port must be a number from 1 to 65535`},
-		{[]string{"--addr", "127.0.0.1:0"}, publish, `--addr "127.0.0.1:0": the port must be a number from 1 to 65535`},
-		{[]string{"--cacert", "/nonexistent/ca.pem"}, tailDial, "--cacert: open /nonexistent/ca.pem"},
-		{[]string{"--count", "0"}, publish, "--count must be at least 1"},
-		{[]string{"--type", ""}, publish, "--type must not be empty"},
-		{[]string{"--payload", "@/nonexistent/file"}, publish, "--payload @/nonexistent/file"},
+		{[]string{"--target", "x"}, tail, "--target", `--target "x" is not one of backend or gateway`},
+		{[]string{"-o", "yaml"}, tail, "--output", `--output "yaml" is not one of pretty or json`},
+		{[]string{"--cursor", "zz"}, tail, "--cursor", `--cursor: cursor "zz"`},
+		{[]string{"--cursor", cursor, "--from-start"}, tail, "--cursor", "--cursor and --from-start are alternatives"},
+		{[]string{"--target", "gateway", "--cursor", cursor}, tail, "--cursor", "--cursor is only for --target backend"},
+		{[]string{"--target", "gateway", "--from-start"}, tail, "--from-start", "--from-start is only for --target backend"},
+		{[]string{"--target", "gateway", "--client-id", "x"}, tail, "--client-id", "--client-id is only for --target backend"},
+		{[]string{"--heartbeats"}, tail, "--heartbeats", "--heartbeats is only for --target gateway"},
+		{[]string{"--verify-key", "/nonexistent.pub"}, tail, "--verify-key", "--verify-key is only for --target gateway"},
+		{[]string{"-n", "-1"}, tail, "--count", "--count must be 0 (no limit) or positive"},
+		{[]string{"--timeout", "-1s"}, tail, "--timeout", "--timeout must be 0 (no limit) or positive, got -1s"},
+		{[]string{"--backoff-base", "0s"}, tail, "--backoff-base", "--backoff-base must be positive"},
+		{[]string{"--backoff-base", "2s", "--backoff-max", "1s"}, tail, "--backoff-max", "--backoff-max (1s) must be at least --backoff-base (2s)"},
+		{[]string{"--addr", "nohost"}, tail, "--addr", `--addr "nohost" is not HOST:PORT`},
+		{[]string{"-H", "novalue"}, tail, "--header", `--header "novalue": want key=value`},
+		{[]string{"-H", "grpc-x=1"}, publish, "--header", `keys starting grpc- are reserved`},
+		{[]string{"--count", "x"}, tail, "--count", `invalid argument "x" for "-n, --count"`},
+		{[]string{"--addr", "127.0.0.1:99999"}, tail, "--addr", `--addr "127.0.0.1:99999": the port must be a number from 1 to 65535`},
+		{[]string{"--cacert", "/nonexistent/ca.pem"}, tail, "--cacert", "--cacert: open /nonexistent/ca.pem"},
+		{[]string{"--target", "gateway", "--verify-key", "/nonexistent.pub"}, tail, "--verify-key", "--verify-key: "},
+		{[]string{"--addr", "127.0.0.1:0"}, publish, "--addr", `--addr "127.0.0.1:0": the port must be a number from 1 to 65535`},
+		{[]string{"--count", "0"}, publish, "--count", "--count must be at least 1"},
+		{[]string{"--type", " "}, publish, "--type", "--type must not be empty"},
+		{[]string{"--payload", "@/nonexistent/file"}, publish, "--payload", "--payload @/nonexistent/file"},
+		{[]string{"--heartbeat", "-1s"}, serve, "--heartbeat", "--heartbeat must be 0 (off) or positive, got -1s"},
+		{[]string{"--role", "edge"}, serve, "--role", `--role "edge" is not one of all, backend or gateway`},
+		{[]string{"--role", "gateway"}, serve, "--role", "--role gateway needs --backend"},
+		{[]string{"--backend", "127.0.0.1:1"}, serve, "--backend", "--backend is only for --role gateway"},
+		{[]string{"--role", "gateway", "--backend", "nohost"}, serve, "--backend", `--backend "nohost" is not HOST:PORT`},
+		{[]string{"--ring-size", "0"}, serve, "--ring-size", "--ring-size must be at least 1"},
+		{[]string{"--client-queue", "0"}, serve, "--client-queue", "--client-queue must be at least 1"},
+		{[]string{"--freshness", "0s"}, serve, "--freshness", "--freshness must be positive"},
+		{[]string{"--tls-cert", "a.pem"}, serve, "--tls-cert", "--tls-cert and --tls-key go together"},
+		{[]string{"--tls-self-signed", "--tls-cert", "a", "--tls-key", "b"}, serve, "--tls-self-signed", "--tls-self-signed and --tls-cert are alternatives"},
+		{[]string{"--publish-rate", "-1"}, serve, "--publish-rate", "--publish-rate must be 0 (none) or from 0.001 to 1e+06 events per second, got -1"},
+		{[]string{"--publish-rate", "1e-10"}, serve, "--publish-rate", "--publish-rate must be 0 (none) or from 0.001"},
+		{[]string{"--publish-rate", "NaN"}, serve, "--publish-rate", "got NaN"},
+		{[]string{"--role", "gateway", "--backend", "127.0.0.1:1", "--publish-rate", "1"}, serve, "--publish-rate", "--publish-rate needs a backend"},
+		{[]string{"--listen", "127.0.0.1:99999"}, serve, "--listen", `--listen "127.0.0.1:99999": the port must be a number from 0 to 65535`},
+		{[]string{"--metrics-listen", "x"}, serve, "--metrics-listen", `--metrics-listen "x" is not HOST:PORT`},
+		{[]string{"--drain-timeout", "0s"}, serve, "--drain-timeout", "--drain-timeout must be positive"},
+		{[]string{"--max-connections", "-1"}, serve, "--max-connections", "--max-connections must be 0 (no limit) or positive"},
+		{[]string{"--signing-key", "/nonexistent.pem"}, serve, "--signing-key", "--signing-key: "},
+		{[]string{"--tls-cert", "/nonexistent.crt", "--tls-key", "/nonexistent.key"}, serve, "--tls-cert", "--tls-cert /nonexistent.crt / --tls-key /nonexistent.key: open"},
+		{[]string{"--role", "gateway", "--backend", "127.0.0.1:1", "--backend-cacert", "/nonexistent.pem"}, serve, "--backend-cacert", "--backend-cacert: open /nonexistent.pem"},
 	}
 	for _, tt := range tests {
 		err := execute(t, tt.args, tt.build)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%v = %v, want an error containing %q", tt.args, err, tt.want)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.flag) {
+			t.Errorf("%v = %v, want an error naming %s: %q", tt.args, err, tt.flag, tt.want)
 			continue
 		}
 		if code := exitCode(context.Background(), err); code != ExitUsage {
 			t.Errorf("exitCode(%v) = %d, want %d", err, code, ExitUsage)
 		}
+	}
+}
+
+// TestValidatePure runs validate on options whose files do not exist:
+// validate reads none of them (complete does), so it accepts.
+func TestValidatePure(t *testing.T) {
+	cmd := newTailCmd(&globalOptions{}, nil)
+	if err := cmd.ParseFlags([]string{"--target", "gateway", "--verify-key", "/nonexistent.pub", "--cacert", "/nonexistent/ca.pem"}); err != nil {
+		t.Fatal(err)
+	}
+	o := &tailOptions{target: "gateway", output: "pretty", backoffBase: 1, backoffMax: 1, verifyKey: "/nonexistent.pub",
+		client: clientOptions{addr: defaultAddr, caFile: "/nonexistent/ca.pem"}}
+	if err := o.validate(cmd); err != nil {
+		t.Errorf("tail validate() with missing files = %v, want nil: files are complete's", err)
+	}
+	p := &publishOptions{eventType: "t", count: 1, payload: "@/nonexistent/file", client: clientOptions{addr: defaultAddr}}
+	if err := p.validate(); err != nil {
+		t.Errorf("publish validate() with a missing payload file = %v, want nil", err)
+	}
+	s := &serveOptions{listen: "127.0.0.1:0", role: "all", freshness: 1, ringSize: 1, clientQueue: 1, drainTimeout: 1,
+		signingKeyFile: "/nonexistent.pem", tlsCert: "/nonexistent.crt", tlsKey: "/nonexistent.key"}
+	if err := s.validate(); err != nil {
+		t.Errorf("serve validate() with missing files = %v, want nil", err)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -21,7 +20,8 @@ import (
 
 const defaultAddr = "127.0.0.1:7070"
 
-// clientOptions are the connection flags that publish and tail share.
+// clientOptions are the connection flags that publish and tail share, and
+// the dial function they connect with.
 type clientOptions struct {
 	addr         string
 	tls          bool
@@ -29,32 +29,46 @@ type clientOptions struct {
 	insecureSkip bool
 	headers      []string
 
-	md metadata.MD
+	// tlsConfig is resolved by complete; nil means plaintext.
+	tlsConfig *tls.Config
+	// dialer, if set, opens the connection instead of TCP, as gh injects
+	// its HttpClient: tests pass a bufconn dialer to reach a stub server.
+	dialer func(ctx context.Context, addr string) (net.Conn, error)
 }
 
 func (c *clientOptions) addFlags(fs *pflag.FlagSet) {
-	def := defaultAddr
-	if env := os.Getenv("GALAXYCTL_ADDR"); env != "" {
-		def = env
-	}
-	fs.StringVar(&c.addr, "addr", def, "server address HOST:PORT (env GALAXYCTL_ADDR)")
+	fs.StringVar(&c.addr, "addr", defaultAddr, "server address HOST:PORT (env GALAXYCTL_ADDR)")
 	fs.BoolVar(&c.tls, "tls", false, "connect with TLS")
 	fs.StringVar(&c.caFile, "cacert", "", "PEM file of the CA to trust (implies --tls)")
 	fs.BoolVar(&c.insecureSkip, "insecure-skip-verify", false, "with TLS, do not verify the server's certificate (implies --tls)")
 	fs.StringArrayVarP(&c.headers, "header", "H", nil, "request metadata key=value (repeatable)")
 }
 
-// validate checks the flags and resolves the headers.
+// complete takes the address from GALAXYCTL_ADDR unless --addr was given,
+// and reads the CA file of --cacert.
+func (c *clientOptions) complete(fs *pflag.FlagSet, getenv func(string) string) error {
+	if env := getenv("GALAXYCTL_ADDR"); env != "" && !fs.Changed("addr") {
+		c.addr = env
+	}
+	if !c.useTLS() {
+		return nil
+	}
+	host, _, _ := net.SplitHostPort(c.addr)
+	cfg, err := clientTLS(c.caFile, c.insecureSkip, host)
+	if err != nil {
+		return err
+	}
+	c.tlsConfig = cfg
+	return nil
+}
+
+// validate checks the address and the headers, without I/O.
 func (c *clientOptions) validate() error {
 	if err := checkHostPort("--addr", c.addr, false); err != nil {
 		return err
 	}
-	md, err := parseHeaders(c.headers)
-	if err != nil {
-		return err
-	}
-	c.md = md
-	return nil
+	_, err := parseHeaders(c.headers)
+	return err
 }
 
 // parseHeaders turns -H key=value flags into request metadata. It refuses
@@ -117,18 +131,17 @@ func (c *clientOptions) useTLS() bool { return c.tls || c.caFile != "" || c.inse
 // pings find a half-open connection within about 40 s.
 func (c *clientOptions) dial(g *globalOptions) (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
-	if c.useTLS() {
-		host, _, _ := net.SplitHostPort(c.addr)
-		cfg, err := clientTLS(c.caFile, c.insecureSkip, host)
-		if err != nil {
-			return nil, err
-		}
+	if c.tlsConfig != nil {
 		if c.insecureSkip {
 			fmt.Fprintln(g.streams.ErrOut, "warning: --insecure-skip-verify: the server's certificate is not verified; anyone on the path can read and change this stream")
 		}
-		creds = grpcTLS(cfg)
+		creds = grpcTLS(c.tlsConfig)
 	}
-	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams)
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams}
+	if c.dialer != nil {
+		opts = append(opts, grpc.WithContextDialer(c.dialer))
+	}
+	conn, err := grpc.NewClient(c.addr, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", c.addr, err)
 	}
@@ -150,12 +163,14 @@ var clientConnectParams = grpc.WithConnectParams(grpc.ConnectParams{
 
 func grpcTLS(cfg *tls.Config) credentials.TransportCredentials { return credentials.NewTLS(cfg) }
 
-// withHeaders attaches the -H metadata to an outgoing context.
+// withHeaders attaches the -H metadata, which validate has checked, to an
+// outgoing context.
 func (c *clientOptions) withHeaders(ctx context.Context) context.Context {
-	if len(c.md) == 0 {
+	md, err := parseHeaders(c.headers)
+	if err != nil || len(md) == 0 {
 		return ctx
 	}
-	return metadata.NewOutgoingContext(ctx, c.md)
+	return metadata.NewOutgoingContext(ctx, md)
 }
 
 // reservedHeaders are the request headers gRPC sets itself; grpc-go drops

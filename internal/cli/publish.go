@@ -21,9 +21,8 @@ type publishOptions struct {
 	payload   string
 	count     int
 
+	// payloadBytes is resolved by complete from --payload.
 	payloadBytes []byte
-	// newClient is the dial seam for tests.
-	newClient func() (pushv1.PushClient, func() error, error)
 }
 
 func newPublishCmd(g *globalOptions, runF func(context.Context, *publishOptions) error) *cobra.Command {
@@ -41,6 +40,9 @@ from exactly that point.`,
   galaxyctl publish --type doc.updated --payload @doc.json --count 10`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.complete(cmd); err != nil {
+				return err
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -60,15 +62,10 @@ from exactly that point.`,
 	return cmd
 }
 
-func (o *publishOptions) validate() error {
-	if err := o.client.validate(); err != nil {
+// complete resolves the address and TLS files, and reads the payload.
+func (o *publishOptions) complete(cmd *cobra.Command) error {
+	if err := o.client.complete(cmd.Flags(), o.g.env); err != nil {
 		return err
-	}
-	if strings.TrimSpace(o.eventType) == "" {
-		return usagef("--type must not be empty")
-	}
-	if o.count < 1 {
-		return usagef("--count must be at least 1, got %d", o.count)
 	}
 	if path, ok := strings.CutPrefix(o.payload, "@"); ok {
 		b, err := os.ReadFile(path)
@@ -82,22 +79,28 @@ func (o *publishOptions) validate() error {
 	return nil
 }
 
-func (o *publishOptions) run(ctx context.Context) error {
-	newClient := o.newClient
-	if newClient == nil {
-		newClient = func() (pushv1.PushClient, func() error, error) {
-			conn, err := o.client.dial(o.g)
-			if err != nil {
-				return nil, nil, err
-			}
-			return pushv1.NewPushClient(conn), conn.Close, nil
-		}
+// validate checks the flags, without I/O.
+func (o *publishOptions) validate() error {
+	if err := o.client.validate(); err != nil {
+		return err
 	}
-	client, closeFn, err := newClient()
+	if strings.TrimSpace(o.eventType) == "" {
+		return usagef("--type must not be empty")
+	}
+	if o.count < 1 {
+		return usagef("--count must be at least 1, got %d", o.count)
+	}
+	return nil
+}
+
+// run publishes --count events and prints each cursor as it comes back.
+func (o *publishOptions) run(ctx context.Context) error {
+	conn, err := o.client.dial(o.g)
 	if err != nil {
 		return err
 	}
-	defer closeFn()
+	defer conn.Close()
+	client := pushv1.NewPushClient(conn)
 	ctx = o.client.withHeaders(ctx)
 	req := &pushv1.PublishRequest{EventType: o.eventType, UserId: o.user, Payload: o.payloadBytes}
 	for i := 0; i < o.count; i++ {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,16 @@ type globalOptions struct {
 	logLevel  string
 	logFormat string
 	logger    *zap.Logger
+	// getenv reads the environment; nil means os.Getenv. Tests inject one.
+	getenv func(string) string
+}
+
+// env returns the environment variable key.
+func (g *globalOptions) env(key string) string {
+	if g.getenv == nil {
+		return os.Getenv(key)
+	}
+	return g.getenv(key)
 }
 
 // Logger returns the logger built from --log-level and --log-format.

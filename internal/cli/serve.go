@@ -201,7 +201,7 @@ func (o *serveOptions) complete() error {
 		}
 		o.signingKey = k
 	}
-	if o.tlsCert != "" && o.tlsKey != "" {
+	if o.tlsCert != "" && o.tlsKey != "" && !o.tlsSelfSigned {
 		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
 		if err != nil {
 			return usagef("--tls-cert %s / --tls-key %s: %v", o.tlsCert, o.tlsKey, err)

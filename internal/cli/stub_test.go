@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
 
@@ -25,6 +27,9 @@ type stubServer struct {
 	subscribe func(call int, req *pushv1.GatewaySubscribeRequest, st grpc.ServerStreamingServer[pushv1.PushEvent]) error
 	gateway   func(call int, req *gatewayv1.SubscribeRequest, st grpc.ServerStreamingServer[gatewayv1.GatewayEvent]) error
 
+	// tls, if set, is served instead of plaintext.
+	tls *tls.Config
+
 	lis *bufconn.Listener
 
 	mu    sync.Mutex
@@ -36,7 +41,11 @@ func newStubServer(t *testing.T, s *stubServer) *stubServer {
 	t.Helper()
 	s.lis = bufconn.Listen(1 << 20)
 	s.calls = map[string]int{}
-	srv := grpc.NewServer()
+	var opts []grpc.ServerOption
+	if s.tls != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(s.tls)))
+	}
+	srv := grpc.NewServer(opts...)
 	pushv1.RegisterPushServer(srv, s)
 	gatewayv1.RegisterGatewayServer(srv, s)
 	served := make(chan struct{})

@@ -43,16 +43,17 @@ type tailOptions struct {
 	heartbeats  bool
 	verifyKey   string
 
+	// pubKey is resolved by complete from --verify-key.
 	pubKey ed25519.PublicKey
-	now    func() time.Time
-	// clock times reconnect waits and rand draws their jitter; nil means
-	// the system clock and math/rand/v2, tests inject fakes.
+	// clock stamps printed events and times --timeout and reconnect waits;
+	// rand draws the waits' jitter. nil means the system clock and
+	// math/rand/v2; tests inject fakes.
 	clock clock.Clock
 	rand  func() float64
 }
 
 func newTailCmd(g *globalOptions, runF func(context.Context, *tailOptions) error) *cobra.Command {
-	o := &tailOptions{g: g, now: time.Now}
+	o := &tailOptions{g: g}
 	cmd := &cobra.Command{
 		Use:   "tail",
 		Short: "Follow events live from a backend or a gateway, resumable by cursor",
@@ -80,6 +81,9 @@ silence, and --verify-key checks each event's Ed25519 signature.`,
   galaxyctl tail --target gateway --addr 127.0.0.1:7071 --heartbeats --verify-key gateway.pub`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.complete(cmd); err != nil {
+				return err
+			}
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
@@ -111,6 +115,26 @@ silence, and --verify-key checks each event's Ed25519 signature.`,
 	return cmd
 }
 
+// complete resolves the address, the TLS files and the default client id,
+// and reads the --verify-key of a gateway tail.
+func (o *tailOptions) complete(cmd *cobra.Command) error {
+	if err := o.client.complete(cmd.Flags(), o.g.env); err != nil {
+		return err
+	}
+	if o.clientID == "" {
+		o.clientID = defaultTailClientID()
+	}
+	if o.verifyKey != "" && o.target == "gateway" {
+		k, err := gateway.LoadPublicKey(o.verifyKey)
+		if err != nil {
+			return usagef("--verify-key: %v", err)
+		}
+		o.pubKey = k
+	}
+	return nil
+}
+
+// validate checks the flags, without I/O; cmd tells which were given.
 func (o *tailOptions) validate(cmd *cobra.Command) error {
 	if err := o.client.validate(); err != nil {
 		return err
@@ -133,18 +157,8 @@ func (o *tailOptions) validate(cmd *cobra.Command) error {
 	if o.backoffMax < o.backoffBase {
 		return usagef("--backoff-max (%s) must be at least --backoff-base (%s)", o.backoffMax, o.backoffBase)
 	}
-	if o.target == "gateway" {
-		for _, f := range []string{"cursor", "from-start", "client-id"} {
-			if cmd.Flags().Changed(f) {
-				return usagef("--%s is only for --target backend: a gateway stream does not resume", f)
-			}
-		}
-	} else {
-		for _, f := range []string{"heartbeats", "verify-key"} {
-			if cmd.Flags().Changed(f) {
-				return usagef("--%s is only for --target gateway", f)
-			}
-		}
+	if err := o.validateTarget(cmd); err != nil {
+		return err
 	}
 	if o.cursor != "" {
 		if o.fromStart {
@@ -154,15 +168,23 @@ func (o *tailOptions) validate(cmd *cobra.Command) error {
 			return usagef("--cursor: %v", err)
 		}
 	}
-	if o.verifyKey != "" {
-		k, err := gateway.LoadPublicKey(o.verifyKey)
-		if err != nil {
-			return usagef("--verify-key: %v", err)
+	return nil
+}
+
+// validateTarget refuses the flags of the other --target.
+func (o *tailOptions) validateTarget(cmd *cobra.Command) error {
+	if o.target == "gateway" {
+		for _, f := range []string{"cursor", "from-start", "client-id"} {
+			if cmd.Flags().Changed(f) {
+				return usagef("--%s is only for --target backend: a gateway stream does not resume", f)
+			}
 		}
-		o.pubKey = k
+		return nil
 	}
-	if o.clientID == "" {
-		o.clientID = defaultTailClientID()
+	for _, f := range []string{"heartbeats", "verify-key"} {
+		if cmd.Flags().Changed(f) {
+			return usagef("--%s is only for --target gateway", f)
+		}
 	}
 	return nil
 }
@@ -183,12 +205,15 @@ func (o *tailOptions) backoff() backoff.Config {
 // errTimedOut marks the end of --timeout, which is only an error with --count.
 var errTimedOut = errors.New("tail timed out")
 
+// run follows the chosen end until --count, --timeout, ctx or a failure
+// ends it, then prints how to resume.
 func (o *tailOptions) run(ctx context.Context) error {
 	conn, err := o.client.dial(o.g)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	clk := clock.Or(o.clock)
 	ctx = o.client.withHeaders(ctx)
 	if o.timeout > 0 {
 		// A local timer, not a context deadline: a deadline would travel
@@ -197,7 +222,7 @@ func (o *tailOptions) run(ctx context.Context) error {
 		var cancel context.CancelCauseFunc
 		ctx, cancel = context.WithCancelCause(ctx)
 		defer cancel(nil)
-		timer := time.AfterFunc(o.timeout, func() { cancel(errTimedOut) })
+		timer := clk.AfterFunc(o.timeout, func() { cancel(errTimedOut) })
 		defer timer.Stop()
 	}
 	// done ends the stream once --count events were printed; the handler
@@ -205,7 +230,7 @@ func (o *tailOptions) run(ctx context.Context) error {
 	ctx, done := context.WithCancel(ctx)
 	defer done()
 
-	p := newEventPrinter(o.g.streams.Out, o.output, o.heartbeats, o.pubKey, o.now)
+	p := newEventPrinter(o.g.streams.Out, o.output, o.heartbeats, o.pubKey, clk.Now)
 	st := &tailState{want: o.count, done: done}
 	var runErr error
 	if o.target == "gateway" {

@@ -67,7 +67,7 @@ func newGatewayTail(t *testing.T, steps ...func(int, *gatewayv1.SubscribeRequest
 	})
 	t.Cleanup(func() { cancel(); wait() })
 	gt.o = &tailOptions{g: g, target: "gateway", output: "json", backoffBase: 100 * time.Millisecond,
-		backoffMax: time.Second, now: time.Now, clock: clk, rand: func() float64 { return 0.5 }}
+		backoffMax: time.Second, clock: clk, rand: func() float64 { return 0.5 }}
 	gt.o.client.addr = "gw.test:443"
 	return gt
 }
