@@ -80,14 +80,28 @@ For every new session, add that line to your PowerShell profile.`,
 			Example: help[sh][1],
 			Args:    noArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				b, err := completionScript(cmd.Root(), sh)
-				if err != nil {
-					return err
-				}
-				_, err = g.streams.Out.Write(b)
-				return err
+				o := &completionOptions{g: g, shell: sh, root: cmd.Root()}
+				return o.run()
 			},
 		})
 	}
 	return cmd
+}
+
+// completionOptions is one `completion SHELL`: the shell comes from the
+// subcommand, so there is nothing to complete or validate.
+type completionOptions struct {
+	g     *globalOptions
+	shell string
+	root  *cobra.Command
+}
+
+// run prints the shell's script on stdout.
+func (o *completionOptions) run() error {
+	b, err := completionScript(o.root, o.shell)
+	if err != nil {
+		return err
+	}
+	_, err = o.g.streams.Out.Write(b)
+	return err
 }

@@ -36,30 +36,16 @@ shell completion scripts that live in completions/.`,
 		// subcommand instead of cobra printing help and exiting 0.
 		RunE: func(*cobra.Command, []string) error { return nil },
 	}
-	dirArg := func(cmd *cobra.Command, args []string) error {
-		if len(args) != 1 {
-			return usagef("%s takes one argument, the output directory", cmd.CommandPath())
-		}
-		return nil
-	}
 	mk := func(use, short string, gen func(root *cobra.Command, dir string) error) *cobra.Command {
 		return &cobra.Command{
 			Use:               use + " DIR",
 			Short:             short,
 			Example:           "  galaxyctl docs " + use + " ./out",
-			Args:              dirArg,
+			Args:              docsArgs,
 			ValidArgsFunction: cobra.FixedCompletions(nil, cobra.ShellCompDirectiveFilterDirs),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				if err := os.MkdirAll(args[0], 0o755); err != nil {
-					return fmt.Errorf("docs: %w", err)
-				}
-				root := cmd.Root()
-				root.DisableAutoGenTag = true
-				if err := gen(root, args[0]); err != nil {
-					return fmt.Errorf("docs %s %s: %w", use, args[0], err)
-				}
-				fmt.Fprintf(g.streams.ErrOut, "wrote %s pages to %s\n", use, args[0])
-				return nil
+				o := &docsOptions{g: g, kind: use, dir: args[0], root: cmd.Root(), gen: gen}
+				return o.run()
 			},
 		}
 	}
@@ -71,6 +57,36 @@ shell completion scripts that live in completions/.`,
 		mk("completions", "Write the bash, zsh, fish and powershell completion scripts", writeCompletions),
 	)
 	return cmd
+}
+
+// docsArgs takes exactly the output directory.
+func docsArgs(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usagef("%s takes one argument, the output directory", cmd.CommandPath())
+	}
+	return nil
+}
+
+// docsOptions is one `docs KIND DIR`; cobra's Args has validated DIR.
+type docsOptions struct {
+	g    *globalOptions
+	kind string
+	dir  string
+	root *cobra.Command
+	gen  func(root *cobra.Command, dir string) error
+}
+
+// run writes the pages of o.kind into o.dir, creating it.
+func (o *docsOptions) run() error {
+	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+		return fmt.Errorf("docs: %w", err)
+	}
+	o.root.DisableAutoGenTag = true
+	if err := o.gen(o.root, o.dir); err != nil {
+		return fmt.Errorf("docs %s %s: %w", o.kind, o.dir, err)
+	}
+	fmt.Fprintf(o.g.streams.ErrOut, "wrote %s pages to %s\n", o.kind, o.dir)
+	return nil
 }
 
 // writeCompletions writes each shell's script exactly as `galaxyctl

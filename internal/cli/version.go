@@ -49,9 +49,18 @@ func newVersionCmd(g *globalOptions) *cobra.Command {
 		Long:    "Print galaxyctl's version, the commit it was built from and the Go version, from the binary's build info.",
 		Example: "  galaxyctl version\n  galaxyctl --version",
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(g.streams.Out, versionString())
-			return err
+		RunE: func(*cobra.Command, []string) error {
+			return (&versionOptions{g: g}).run()
 		},
 	}
+}
+
+// versionOptions is `version`: no flags, so nothing to complete or
+// validate.
+type versionOptions struct{ g *globalOptions }
+
+// run prints the version line on stdout.
+func (o *versionOptions) run() error {
+	_, err := fmt.Fprintln(o.g.streams.Out, versionString())
+	return err
 }
