@@ -12,6 +12,7 @@ import (
 
 	"galaxy/galaxyctl/internal/loadgen"
 	"galaxy/galaxyctl/internal/tui"
+	"galaxy/galaxyctl/internal/units"
 )
 
 // latest is a one-slot mailbox: the engine never waits on a slow view, and
@@ -110,7 +111,7 @@ func progressBars(snaps <-chan loadgen.Snapshot, w io.Writer, target int) {
 				mpb.PrependDecorators(decor.Name("measure ", decor.WCSyncSpaceR), decor.Elapsed(decor.ET_STYLE_GO)),
 				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 					return fmt.Sprintf("%.0f heartbeats/s  in %s/s  out %s/s", last.HeartbeatsPerSec,
-						loadgen.BytesIEC(last.BytesInPerSec), loadgen.BytesIEC(last.BytesOutPerSec))
+						units.IEC(last.BytesInPerSec), units.IEC(last.BytesOutPerSec))
 				})),
 			)
 		}
@@ -139,7 +140,7 @@ func logLines(snaps <-chan loadgen.Snapshot, w io.Writer) {
 		if s.Phase != phase || s.Elapsed-lastLine >= 5*time.Second {
 			fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %d/%d  failed %d  heartbeats/s %.0f  in %s/s  out %s/s\n",
 				s.Phase, s.Elapsed.Seconds(), s.Connected, s.Target, s.Failed, s.HeartbeatsPerSec,
-				loadgen.BytesIEC(s.BytesInPerSec), loadgen.BytesIEC(s.BytesOutPerSec))
+				units.IEC(s.BytesInPerSec), units.IEC(s.BytesOutPerSec))
 			phase, lastLine = s.Phase, s.Elapsed
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"galaxy/galaxyctl/internal/loadgen/wire"
+	"galaxy/galaxyctl/internal/units"
 )
 
 // notes says in plain words what the report's numbers mean, where they
@@ -175,7 +176,7 @@ func memoryNotes(m measurement, r *Report) []string {
 		add("bench's RSS could not be read (no /proc/self/statm); memory per stream is from the Go heap only.")
 	} else if m.connected > 0 {
 		note := fmt.Sprintf("bench holds about %s of RSS per stream: %s of Go heap and %s of goroutine stacks for %.1f goroutines. Most are grpc-go's: each ClientConn runs a transport reader and writer and its own resolver and balancer goroutines, and one more goroutine receives each stream; --streams-per-conn shares a ClientConn.",
-			BytesIEC(mem.ClientBytesPerStream), BytesIEC(mem.ClientHeapPerStream), BytesIEC(mem.ClientStackPerStream), mem.ClientGoroutinesPerStream)
+			units.IEC(mem.ClientBytesPerStream), units.IEC(mem.ClientHeapPerStream), units.IEC(mem.ClientStackPerStream), mem.ClientGoroutinesPerStream)
 		if m.connected < 1000 {
 			note += fmt.Sprintf(" With only %d streams the runtime's own growth weighs on these figures.", m.connected)
 		}
@@ -257,19 +258,4 @@ func roundDur(d time.Duration) time.Duration {
 		return d.Round(10 * time.Microsecond)
 	}
 	return d
-}
-
-// BytesIEC formats a byte count as B, KiB, MiB or GiB; the report, the
-// live view and the progress lines share it so their figures read alike.
-func BytesIEC(f float64) string {
-	a := math.Abs(f)
-	switch {
-	case a >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", f/(1<<30))
-	case a >= 1<<20:
-		return fmt.Sprintf("%.2f MiB", f/(1<<20))
-	case a >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", f/(1<<10))
-	}
-	return fmt.Sprintf("%.0f B", f)
 }

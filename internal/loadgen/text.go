@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"galaxy/galaxyctl/internal/units"
 )
 
 // errWriter keeps the first write error so the printing code reads as a
@@ -53,7 +55,7 @@ func WriteText(w io.Writer, r *Report) error {
 		c.Clients, c.Addr, transport, window, c.StreamsPerConn)
 	d := r.Durations
 	e.printf("ramp %s (%.0f clients/s), warm-up %s, measured %s",
-		fmtMS(d.RampMS), r.Clients.RampRateAchieved, fmtMS(d.WarmupMS), fmtMS(d.MeasureMS))
+		units.Millis(d.RampMS), r.Clients.RampRateAchieved, units.Millis(d.WarmupMS), units.Millis(d.MeasureMS))
 	if r.Interrupted {
 		e.printf(" (interrupted)")
 	}
@@ -67,10 +69,10 @@ func WriteText(w io.Writer, r *Report) error {
 	})
 
 	h := r.Heartbeats
-	e.printf("\nheartbeats (interval %s, %s)\n", fmtMS(h.IntervalMS), orDash(h.IntervalSource))
+	e.printf("\nheartbeats (interval %s, %s)\n", units.Millis(h.IntervalMS), orDash(h.IntervalSource))
 	e.table([][]string{
 		{"received", "on wire", "per s", "gap p50", "gap p99", "gap max", "late", "missed", "overdue at end", "silent streams"},
-		{utoa(h.Received), utoa(h.OnWire), fmt.Sprintf("%.1f", h.PerSecond), fmtMS(h.GapP50MS), fmtMS(h.GapP99MS), fmtMS(h.GapMaxMS),
+		{utoa(h.Received), utoa(h.OnWire), fmt.Sprintf("%.1f", h.PerSecond), units.Millis(h.GapP50MS), units.Millis(h.GapP99MS), units.Millis(h.GapMaxMS),
 			utoa(h.Late), utoa(h.Missed), utoa(h.OverdueAtEnd), itoa(h.SilentStreams)},
 	})
 
@@ -143,18 +145,18 @@ func WriteText(w io.Writer, r *Report) error {
 	e.printf("\nmemory (before the ramp -> after the warm-up)\n")
 	rows = [][]string{
 		{"", "rss", "heap", "goroutines", "rss/stream", "heap/stream", "stack/stream", "goroutines/stream"},
-		{"bench", fmt.Sprintf("%s -> %s", BytesIEC(float64(mem.ClientRSSBefore)), BytesIEC(float64(mem.ClientRSSAfter))),
-			fmt.Sprintf("%s -> %s", BytesIEC(float64(mem.ClientHeapBefore)), BytesIEC(float64(mem.ClientHeapAfter))),
+		{"bench", fmt.Sprintf("%s -> %s", units.IEC(float64(mem.ClientRSSBefore)), units.IEC(float64(mem.ClientRSSAfter))),
+			fmt.Sprintf("%s -> %s", units.IEC(float64(mem.ClientHeapBefore)), units.IEC(float64(mem.ClientHeapAfter))),
 			fmt.Sprintf("%d -> %d", mem.ClientGoroutinesBefore, mem.ClientGoroutinesAfter),
-			BytesIEC(mem.ClientBytesPerStream), BytesIEC(mem.ClientHeapPerStream), BytesIEC(mem.ClientStackPerStream),
+			units.IEC(mem.ClientBytesPerStream), units.IEC(mem.ClientHeapPerStream), units.IEC(mem.ClientStackPerStream),
 			fmt.Sprintf("%.2f", mem.ClientGoroutinesPerStream)},
 	}
 	if mem.ServerAvailable {
 		rows = append(rows, []string{"server",
-			fmt.Sprintf("%s -> %s", BytesIEC(mem.ServerRSSBefore), BytesIEC(mem.ServerRSSAfter)),
-			fmt.Sprintf("%s -> %s", BytesIEC(mem.ServerHeapBefore), BytesIEC(mem.ServerHeapAfter)),
+			fmt.Sprintf("%s -> %s", units.IEC(mem.ServerRSSBefore), units.IEC(mem.ServerRSSAfter)),
+			fmt.Sprintf("%s -> %s", units.IEC(mem.ServerHeapBefore), units.IEC(mem.ServerHeapAfter)),
 			fmt.Sprintf("%.0f -> %.0f", mem.ServerGoroutinesBefore, mem.ServerGoroutinesAfter),
-			BytesIEC(mem.ServerBytesPerStream), BytesIEC(mem.ServerHeapPerStream), "-",
+			units.IEC(mem.ServerBytesPerStream), units.IEC(mem.ServerHeapPerStream), "-",
 			fmt.Sprintf("%.2f", mem.ServerGoroutinesPerStream)})
 	}
 	e.table(rows)
@@ -173,10 +175,10 @@ func WriteText(w io.Writer, r *Report) error {
 
 	p := r.Projection
 	e.printf("\nprojection at one heartbeat every %s: %.1f IP bytes per heartbeat, %s per client per day (model, heartbeat alone: %s)\n",
-		fmtMS(p.IntervalMS), p.IPBytesPerHeartbeat, bytesSI(p.BytesPerClientDay), bytesSI(p.ModelBytesPerClientDay))
+		units.Millis(p.IntervalMS), p.IPBytesPerHeartbeat, units.Bytes(p.BytesPerClientDay), units.Bytes(p.ModelBytesPerClientDay))
 	rows = [][]string{{"clients", "bytes/day", "Mbit/s"}}
 	for _, s := range p.Scales {
-		rows = append(rows, []string{itoa(s.Clients), bytesSI(s.BytesPerDay), fmt.Sprintf("%.3f", s.MbitPerS)})
+		rows = append(rows, []string{itoa(s.Clients), units.Bytes(s.BytesPerDay), fmt.Sprintf("%.3f", s.MbitPerS)})
 	}
 	e.table(rows)
 
@@ -197,31 +199,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// fmtMS formats milliseconds for reading: 850ms, 1.25s, 15s.
-func fmtMS(v float64) string {
-	switch {
-	case v >= 10_000:
-		return fmt.Sprintf("%.1fs", v/1000)
-	case v >= 1000:
-		return fmt.Sprintf("%.2fs", v/1000)
-	case v >= 10:
-		return fmt.Sprintf("%.0fms", v)
-	}
-	return fmt.Sprintf("%.2fms", v)
-}
-
-// bytesSI formats a byte count with decimal units, as bandwidth is billed.
-func bytesSI(f float64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", f)
-	}
-	return fmt.Sprintf("%.2f %s", f, units[i])
 }

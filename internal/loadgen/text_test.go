@@ -25,7 +25,7 @@ func TestWriteText(t *testing.T) {
 		"  ip_total                 both  bytes     288.00    -      -",
 		"  in   ping_ack       100     1700   1.000      17.00",
 		"  connect  Unavailable  2",
-		"projection at one heartbeat every 15.0s: 288.0 IP bytes per heartbeat, 1.66 MB per client per day (model, heartbeat alone: 489.60 kB)",
+		"projection at one heartbeat every 15.00s: 288.0 IP bytes per heartbeat, 1.66 MB per client per day (model, heartbeat alone: 489.60 kB)",
 		"  10000    16.59 GB   1.536",
 		"notes\n  - ",
 		"--client-window static",

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/units"
 )
 
 const labelW = 9 // "clients  ", "traffic  ", "errors   "
@@ -35,7 +36,7 @@ func (m Model) header(w int) string {
 	if o.ClientWindow != "" {
 		window = "window " + o.ClientWindow
 	}
-	right := m.phaseStatus() + " · " + clock(m.snap.Elapsed)
+	right := m.phaseStatus() + " · " + units.Clock(m.snap.Elapsed)
 	room := max(w-ansiWidth(right)-1, 1)
 	left := ""
 	for _, c := range []string{
@@ -65,11 +66,11 @@ func (m Model) phaseStatus() string {
 	case s.Phase == loadgen.PhaseRamp:
 		left := s.Target - s.Connected - s.Failed
 		if s.RampRate > 0 && left > 0 {
-			return "ramp ~" + clock(secondsDur(float64(left)/s.RampRate)) + " left"
+			return "ramp ~" + units.Clock(secondsDur(float64(left)/s.RampRate)) + " left"
 		}
 		return "ramp"
 	case s.PhaseLength > 0:
-		return string(s.Phase) + " " + clock(s.PhaseLength-s.PhaseElapsed) + " left"
+		return string(s.Phase) + " " + units.Clock(s.PhaseLength-s.PhaseElapsed) + " left"
 	}
 	return string(s.Phase)
 }
@@ -81,9 +82,9 @@ func (m Model) ramp(w int) string {
 	if s.Target > 0 {
 		frac = math.Min(float64(s.Connected)/float64(s.Target), 1)
 	}
-	right := " " + ucommas(uint64(max(s.Connected, 0))) + "/" + ucommas(uint64(max(s.Target, 0)))
+	right := " " + units.Count(max(s.Connected, 0)) + "/" + units.Count(max(s.Target, 0))
 	if m.rampRate > 0 {
-		right += "  " + rate(m.rampRate) + "/s"
+		right += "  " + units.PerSecond(m.rampRate)
 	}
 	barW := max(w-labelW-ansiWidth(right), 10)
 	return m.st.head(pad("ramp", labelW)) + m.st.progressBar(barW, frac) + right
@@ -93,12 +94,12 @@ func (m Model) ramp(w int) string {
 func (m Model) clients(w int) []string {
 	s, st := m.snap, m.st
 	return flow(st, "clients", labelW, w, []item{
-		{"connected", commas(int64(s.Connected)), nil},
-		{"active", commas(int64(s.Active)), st.good},
-		{"ended", commas(int64(s.Ended)), when(s.Ended > 0, st.warn)},
-		{"failed", commas(int64(s.Failed)), when(s.Failed > 0, st.bad)},
-		{"connect failures", ucommas(s.ConnectFailures), when(s.ConnectFailures > 0, st.warn)},
-		{"sockets", commas(s.Connections), nil},
+		{"connected", units.Count(s.Connected), nil},
+		{"active", units.Count(s.Active), st.good},
+		{"ended", units.Count(s.Ended), when(s.Ended > 0, st.warn)},
+		{"failed", units.Count(s.Failed), when(s.Failed > 0, st.bad)},
+		{"connect failures", units.Count(s.ConnectFailures), when(s.ConnectFailures > 0, st.warn)},
+		{"sockets", units.Count(s.Connections), nil},
 	})
 }
 
@@ -106,10 +107,10 @@ func (m Model) clients(w int) []string {
 func (m Model) traffic(w int) []string {
 	s := m.snap
 	return flow(m.st, "traffic", labelW, w, []item{
-		{"heartbeats", ucommas(s.Heartbeats), nil},
-		{"", rate(s.HeartbeatsPerSec) + "/s", nil},
-		{"in", bytesSI(s.BytesInPerSec) + "/s", nil},
-		{"out", bytesSI(s.BytesOutPerSec) + "/s", nil},
+		{"heartbeats", units.Count(s.Heartbeats), nil},
+		{"", units.PerSecond(s.HeartbeatsPerSec), nil},
+		{"in", units.Rate(s.BytesInPerSec), nil},
+		{"out", units.Rate(s.BytesOutPerSec), nil},
 	})
 }
 
@@ -204,7 +205,7 @@ func (m Model) layers(diff bool) block {
 				p = st.warn
 			}
 		case measured:
-			val = perHB(r.measured)
+			val = units.Fixed(r.measured, 2)
 			if r.hasModel {
 				delta := r.measured - r.model
 				d = fmt.Sprintf("%+.2f", delta)
@@ -221,7 +222,7 @@ func (m Model) layers(diff bool) block {
 	}
 	foot := "no heartbeats yet"
 	if measured {
-		foot = "over " + ucommas(l.Heartbeats) + " heartbeats"
+		foot = "over " + units.Count(l.Heartbeats) + " heartbeats"
 		if m.snap.Phase != "" {
 			foot += " (" + string(m.snap.Phase) + ")"
 		}
@@ -237,7 +238,7 @@ func (m Model) gapHead(w int) []string {
 	st, g := m.st, m.snap.Gaps
 	head := "heartbeat gaps"
 	if g.Count > 0 {
-		head += "  " + ucommas(g.Count)
+		head += "  " + units.Count(g.Count)
 	}
 	stat := func(v string) string {
 		if g.Count == 0 {
@@ -246,7 +247,7 @@ func (m Model) gapHead(w int) []string {
 		return v
 	}
 	src := strings.ReplaceAll(g.IntervalSource, "_", " ")
-	iv := interval(g.Interval)
+	iv := units.Interval(g.Interval)
 	if src != "" {
 		iv += " (" + src + ")"
 	}
@@ -262,14 +263,14 @@ func (m Model) gapHead(w int) []string {
 	}
 	lines := []string{fit(st.head(head), w)}
 	lines = append(lines, flow(st, "", 0, w, []item{
-		{"p50", stat(gapDur(g.P50)), nil},
-		{"p99", stat(gapDur(g.P99)), nil},
-		{"max", stat(gapDur(g.Max)), nil},
+		{"p50", stat(units.Duration(g.P50)), nil},
+		{"p99", stat(units.Duration(g.P99)), nil},
+		{"max", stat(units.Duration(g.Max)), nil},
 	})[0])
 	lines = append(lines, flow(st, "", 0, w, []item{
 		{"interval", iv, nil},
-		{"late", ucommas(g.Late), lateP},
-		{"missed", ucommas(g.Missed), missedP},
+		{"late", units.Count(g.Late), lateP},
+		{"missed", units.Count(g.Missed), missedP},
 	})...)
 	return lines[:gapHeadLines]
 }
@@ -287,7 +288,7 @@ func (m Model) gapBars(w, k int) []string {
 	var top uint64
 	for _, i := range idx {
 		labelW = max(labelW, ansiWidth(labels[i]))
-		countW = max(countW, len(ucommas(bs[i].Count)))
+		countW = max(countW, len(units.Count(bs[i].Count)))
 		top = max(top, bs[i].Count)
 	}
 	barW := max(w-labelW-countW-2, 4)
@@ -298,7 +299,7 @@ func (m Model) gapBars(w, k int) []string {
 			n = max(int(math.Round(float64(bs[i].Count)/float64(top)*float64(barW))), 1)
 		}
 		lines = append(lines, m.st.label(pad(labels[i], labelW))+" "+
-			m.st.good(strings.Repeat("█", n))+strings.Repeat(" ", barW-n)+" "+padLeft(ucommas(bs[i].Count), countW))
+			m.st.good(strings.Repeat("█", n))+strings.Repeat(" ", barW-n)+" "+padLeft(units.Count(bs[i].Count), countW))
 	}
 	return lines
 }
@@ -324,10 +325,10 @@ func fullest(bs []loadgen.GapBucket, k int) []int {
 func (m Model) memory(w int) []string {
 	mem := m.snap.Memory
 	return flow(m.st, "memory", 8, w, []item{
-		{"RSS", loadgen.BytesIEC(float64(mem.RSS)), nil},
-		{"heap", loadgen.BytesIEC(float64(mem.Heap)), nil},
-		{"goroutines", ucommas(mem.Goroutines), nil},
-		{"per stream", loadgen.BytesIEC(mem.BytesPerStream), nil},
+		{"RSS", units.IEC(float64(mem.RSS)), nil},
+		{"heap", units.IEC(float64(mem.Heap)), nil},
+		{"goroutines", units.Count(mem.Goroutines), nil},
+		{"per stream", units.IEC(mem.BytesPerStream), nil},
 	})
 }
 
@@ -340,28 +341,28 @@ func (m Model) projection() []string {
 	if measured {
 		p = project(ipPerHeartbeat(m.snap.PerHeartbeat), o.ProjectInterval, o.Scales)
 	}
-	head := "projection @" + interval(o.ProjectInterval)
+	head := "projection @" + units.Interval(o.ProjectInterval)
 	if measured {
-		head += "  " + perHB(p.ipPerHB) + " B/hb (est.)"
+		head += "  " + units.Fixed(p.ipPerHB, 2) + " B/hb (est.)"
 	}
 	clientsW := len("per client")
 	for _, n := range o.Scales {
-		clientsW = max(clientsW, len(commas(int64(n))))
+		clientsW = max(clientsW, len(units.Count(n)))
 	}
 	lines := make([]string, 0, len(o.Scales)+2)
 	lines = append(lines, st.head(head))
 	perClient := "-"
 	if measured {
-		perClient = fcommas(p.perClientDay) + " B/day"
+		perClient = units.Whole(p.perClientDay) + " B/day"
 	}
 	lines = append(lines, st.label(padLeft("per client", clientsW))+"  "+perClient)
 	for i, n := range o.Scales {
 		day, mbit := "-", "-"
 		if measured {
-			day = bytesSI(p.scales[i].bytesPerDay) + "/day"
-			mbit = strconv.FormatFloat(p.scales[i].mbitPerS, 'f', 3, 64) + " Mbit/s"
+			day = units.PerDay(p.scales[i].bytesPerDay)
+			mbit = units.Mbit(p.scales[i].mbitPerS)
 		}
-		lines = append(lines, st.label(padLeft(commas(int64(n)), clientsW))+"  "+padLeft(day, 13)+"  "+padLeft(mbit, 14))
+		lines = append(lines, st.label(padLeft(units.Count(n), clientsW))+"  "+padLeft(day, 13)+"  "+padLeft(mbit, 14))
 	}
 	return lines
 }
@@ -377,7 +378,7 @@ func (m Model) errorLines(w int) []string {
 			return cmp.Or(cmp.Compare(errs[b], errs[a]), cmp.Compare(a, b))
 		})
 		for _, c := range codes {
-			items = append(items, item{kind + " " + c, ucommas(errs[c]), st.bad})
+			items = append(items, item{kind + " " + c, units.Count(errs[c]), st.bad})
 		}
 	}
 	add("connect", m.snap.ConnectErrors)
