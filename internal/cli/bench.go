@@ -17,6 +17,9 @@ import (
 	"go.uber.org/zap"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/printer"
+	"galaxy/galaxyctl/internal/loadgen/probe"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 var (
@@ -114,7 +117,7 @@ early and still prints the report); the report goes to stdout.`,
 	fs.StringVar(&o.clientWindow, "client-window", loadgen.WindowDynamic, "client flow-control window: "+joinOr(benchWindows)+" (dynamic is grpc-go's default BDP probing)")
 	fs.DurationVar(&o.heartbeat, "heartbeat", time.Second, "the embedded gateway's heartbeat interval (ignored with --addr: learned from the gaps)")
 	fs.DurationVar(&o.projectInterval, "project-interval", loadgen.DefaultProjectInterval, "heartbeat interval of the fleet projection")
-	fs.StringVar(&o.scales, "scales", "10000,100000,1000000", "fleet sizes of the projection, comma-separated")
+	fs.StringVar(&o.scales, "scales", joinInts(loadgen.DefaultScales()), "fleet sizes of the projection, comma-separated")
 	fs.StringVar(&o.serverMetrics, "server-metrics", "", "Prometheus /metrics URL of an external gateway, for its memory per stream")
 	fs.StringVarP(&o.output, "output", "o", "text", "report format on stdout: "+joinOr(benchOutputs))
 	fs.StringVar(&o.reportFile, "report", "", "also write the JSON report to this file")
@@ -192,7 +195,7 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 	if o.serverMetrics != "" && !strings.HasPrefix(o.serverMetrics, "http://") && !strings.HasPrefix(o.serverMetrics, "https://") {
 		return usagef("--server-metrics %q: want an http:// or https:// URL", o.serverMetrics)
 	}
-	soft, hard, err := loadgen.RaiseFileLimit()
+	soft, hard, err := probe.RaiseFileLimit()
 	if err != nil {
 		o.g.Logger().Warn("could not raise the open-file limit", zap.Error(err))
 	} else if soft < hard {
@@ -200,7 +203,7 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 	}
 	if err == nil {
 		if err := loadgen.CheckFileLimit(o.clients, o.streamsPerConn, soft); err != nil {
-			return usagef("%v", err)
+			return benchConfigError(err)
 		}
 	}
 	return nil
@@ -325,32 +328,54 @@ func (o *benchOptions) startEmbedded(ctx context.Context) (*embeddedServer, erro
 	return srv, nil
 }
 
-// benchConfigError maps a loadgen config field to the flag that set it.
+// benchFlags names the flag that sets each loadgen.Config field: one
+// table for config errors, the file-limit check and the report's notes.
+var benchFlags = map[string]string{
+	"Addr": "--addr", "Clients": "--clients", "StreamsPerConn": "--streams-per-conn",
+	"RampRate": "--ramp-rate", "SourceAddrs": "--source-addrs", "Warmup": "--warmup",
+	"Duration": "--duration", "TLS": "--tls", "ClientWindow": "--client-window",
+	"ProjectInterval": "--project-interval", "Scales": "--scales",
+	"ServerMetricsURL": "--server-metrics", "ExpectedInterval": "--heartbeat",
+}
+
+// benchFlagName names a hint by its flag ("--client-window static"); a
+// field without a flag keeps its Config name.
+func benchFlagName(h report.Hint) string {
+	f, ok := benchFlags[h.Field]
+	if !ok {
+		return report.FieldNames(h)
+	}
+	if h.Value != "" {
+		return f + " " + h.Value
+	}
+	return f
+}
+
+// benchConfigError maps a loadgen config field to the flag that set it,
+// as a usage error.
 func benchConfigError(err error) error {
 	var ce *loadgen.ConfigError
-	if !errors.As(err, &ce) {
+	if errors.As(err, &ce) {
+		if f, ok := benchFlags[ce.Field]; ok {
+			return usagef("%s: got %v, want %s", f, ce.Value, ce.Accepted)
+		}
 		return err
 	}
-	flags := map[string]string{
-		"Addr": "--addr", "Clients": "--clients", "StreamsPerConn": "--streams-per-conn",
-		"RampRate": "--ramp-rate", "SourceAddrs": "--source-addrs", "Warmup": "--warmup",
-		"Duration": "--duration", "ClientWindow": "--client-window", "ProjectInterval": "--project-interval",
-		"Scales": "--scales", "ServerMetricsURL": "--server-metrics", "ExpectedInterval": "--heartbeat",
-	}
-	if f, ok := flags[ce.Field]; ok {
-		return usagef("%s: got %v, want %s", f, ce.Value, ce.Accepted)
+	var fe *loadgen.FileLimitError
+	if errors.As(err, &fe) {
+		return usagef("%s", fe.Note().Text(benchFlagName))
 	}
 	return err
 }
 
 // writeReport prints the report on stdout and, with --report, as JSON;
 // stdout first, so a failing file never costs the printed result.
-func (o *benchOptions) writeReport(r *loadgen.Report) error {
+func (o *benchOptions) writeReport(r *report.Report) error {
 	var err error
 	if o.output == "json" {
-		err = loadgen.WriteJSON(o.g.streams.Out, r)
+		err = printer.WriteJSON(o.g.streams.Out, r, benchFlagName)
 	} else {
-		err = loadgen.WriteText(o.g.streams.Out, r)
+		err = printer.WriteText(o.g.streams.Out, r, benchFlagName)
 	}
 	if err != nil {
 		return err
@@ -360,7 +385,7 @@ func (o *benchOptions) writeReport(r *loadgen.Report) error {
 		if err != nil {
 			return fmt.Errorf("--report: %w", err)
 		}
-		if err := loadgen.WriteJSON(f, r); err != nil {
+		if err := printer.WriteJSON(f, r, benchFlagName); err != nil {
 			f.Close()
 			return fmt.Errorf("--report %s: %w", o.reportFile, err)
 		}
@@ -369,6 +394,15 @@ func (o *benchOptions) writeReport(r *loadgen.Report) error {
 		}
 	}
 	return nil
+}
+
+// joinInts writes ns comma-separated, as --scales reads them.
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
 }
 
 // parseScales parses --scales: positive client counts separated by commas.

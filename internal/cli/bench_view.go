@@ -11,6 +11,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/tui"
 	"galaxy/galaxyctl/internal/units"
 )
@@ -35,14 +36,14 @@ func (l latest) put(s loadgen.Snapshot) {
 
 // runWithView runs the engine with the live view the terminal allows: the
 // TUI, progress bars, or log lines.
-func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*loadgen.Report, error) {
+func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*report.Report, error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	snaps := make(latest, 1)
 	cfg.OnSnapshot = snaps.put
 
 	type result struct {
-		r   *loadgen.Report
+		r   *report.Report
 		err error
 	}
 	done := make(chan result, 1)

@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 // Client flow-control modes (Config.ClientWindow).
@@ -23,10 +25,10 @@ const (
 	// WindowDynamic is grpc-go's default: its BDP estimator sends a PING
 	// (and a connection WINDOW_UPDATE) when data arrives and no probe is
 	// outstanding, which for idle streams means on nearly every heartbeat.
-	WindowDynamic = "dynamic"
+	WindowDynamic = report.WindowDynamic
 	// WindowStatic sets fixed stream and connection windows, which turns
 	// BDP probing off in grpc-go.
-	WindowStatic = "static"
+	WindowStatic = report.WindowStatic
 )
 
 // Defaults for zero-valued Config fields.
@@ -44,8 +46,9 @@ const (
 	defaultUserIDPrefix    = "bench-"
 )
 
-// DefaultScales are the fleet sizes of the projection.
-var DefaultScales = []int{10_000, 100_000, 1_000_000}
+// DefaultScales returns the fleet sizes of the projection, a fresh slice
+// for each caller.
+func DefaultScales() []int { return []int{10_000, 100_000, 1_000_000} }
 
 // Config describes one bench run. Addr and Clients are required; every
 // other field has a usable zero value.
@@ -88,7 +91,7 @@ type Config struct {
 	// DefaultProjectInterval.
 	ProjectInterval time.Duration
 	// Scales are the fleet sizes of the projection; nil means
-	// DefaultScales.
+	// DefaultScales().
 	Scales []int
 	// ServerMetricsURL, if set, is the gateway's Prometheus /metrics,
 	// scraped before the ramp and after the warm-up for its memory per
@@ -218,7 +221,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, &ConfigError{Field: "ProjectInterval", Value: c.ProjectInterval, Accepted: "a duration greater than 0"}
 	}
 	if c.Scales == nil {
-		c.Scales = DefaultScales
+		c.Scales = DefaultScales()
 	}
 	for _, s := range c.Scales {
 		if s < 1 {
@@ -280,3 +283,32 @@ func (c Config) withDefaults() (Config, error) {
 func (c Config) connections() int {
 	return (c.Clients + c.StreamsPerConn - 1) / c.StreamsPerConn
 }
+
+// echo is c as the report shows it; c has its defaults filled in.
+func (c Config) echo() report.ConfigEcho {
+	e := report.ConfigEcho{
+		Addr:               c.Addr,
+		Clients:            c.Clients,
+		StreamsPerConn:     c.StreamsPerConn,
+		Connections:        c.connections(),
+		RampRate:           c.RampRate,
+		SourceAddrs:        []string{},
+		WarmupMS:           ms(c.Warmup),
+		DurationMS:         ms(c.Duration),
+		TLS:                c.TLS != nil,
+		ClientWindow:       c.ClientWindow,
+		ExpectedIntervalMS: ms(c.ExpectedInterval),
+		ProjectIntervalMS:  ms(c.ProjectInterval),
+		Scales:             append([]int{}, c.Scales...),
+		ServerMetricsURL:   c.ServerMetricsURL,
+	}
+	if c.ClientWindow == WindowStatic {
+		e.StaticWindow = c.StaticWindow
+	}
+	for _, a := range c.SourceAddrs {
+		e.SourceAddrs = append(e.SourceAddrs, a.String())
+	}
+	return e
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

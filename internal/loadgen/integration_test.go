@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/loadgen/probe"
+	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/loadgen/wire"
 )
 
@@ -59,7 +61,7 @@ func (s *snapshots) get() []Snapshot {
 	return append([]Snapshot(nil), s.all...)
 }
 
-func runStub(t *testing.T, cfg Config) *Report {
+func runStub(t *testing.T, cfg Config) *report.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -83,7 +85,7 @@ func baseConfig(addr string) Config {
 	}
 }
 
-func checkConnected(t *testing.T, rep *Report) {
+func checkConnected(t *testing.T, rep *report.Report) {
 	t.Helper()
 	if rep.Clients.Connected != testClients || rep.Clients.Failed != 0 {
 		t.Errorf("Run() clients connected %d failed %d, want %d 0", rep.Clients.Connected, rep.Clients.Failed, testClients)
@@ -126,7 +128,7 @@ func TestRunStatic(t *testing.T) {
 	if rep.Bytes.ClientRepliesPerHeartbeat != 0 {
 		t.Errorf("Run(static) client_replies_per_heartbeat = %v, want 0", rep.Bytes.ClientRepliesPerHeartbeat)
 	}
-	if tcpInfoSupported {
+	if probe.TCPInfoSupported {
 		ti := rep.TCPInfo
 		if !ti.Available || ti.Sockets != testClients {
 			t.Errorf("Run(static) tcp_info available %v sockets %d, want true %d", ti.Available, ti.Sockets, testClients)
@@ -150,7 +152,7 @@ func TestRunStatic(t *testing.T) {
 		t.Errorf("Run(static) server_goroutines_per_stream = %v, want 2", got)
 	}
 	for _, n := range rep.Notes {
-		if strings.Contains(n, "out of step") || strings.Contains(n, "--client-window static") {
+		if strings.Contains(n.String(), "out of step") || strings.Contains(n.String(), "ClientWindow static") {
 			t.Errorf("Run(static) note %q, want none about accounting or client window", n)
 		}
 	}
@@ -203,10 +205,10 @@ func TestRunDynamic(t *testing.T) {
 	}
 	found := false
 	for _, n := range rep.Notes {
-		found = found || strings.Contains(n, "--client-window static")
+		found = found || strings.Contains(n.String(), "ClientWindow static")
 	}
 	if !found && rep.Bytes.ClientRepliesPerHeartbeat+rep.Bytes.ServerPingsPerHeartbeat > 33 {
-		t.Errorf("Run(dynamic) notes = %q, want one suggesting --client-window static", rep.Notes)
+		t.Errorf("Run(dynamic) notes = %q, want one suggesting ClientWindow static", rep.Notes)
 	}
 }
 
@@ -304,4 +306,14 @@ func TestRunNoServer(t *testing.T) {
 func closeTo(a, b float64) bool {
 	d := a - b
 	return d < 1e-9 && d > -1e-9
+}
+
+// hasNote reports whether a note of r, in Config's words, holds sub.
+func hasNote(r *report.Report, sub string) bool {
+	for _, n := range r.Notes {
+		if strings.Contains(n.String(), sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"galaxy/galaxyctl/internal/loadgen/printer"
 )
 
 // stallPacer starts the first n clients at once and the rest an hour
@@ -96,7 +98,7 @@ func TestRunInterruptedEarly(t *testing.T) {
 			}
 			// The CLI prints this report.
 			var buf bytes.Buffer
-			if err := WriteText(&buf, rep); err != nil || !strings.Contains(buf.String(), "measured 0 (interrupted)") {
+			if err := printer.WriteText(&buf, rep, nil); err != nil || !strings.Contains(buf.String(), "measured 0 (interrupted)") {
 				t.Errorf("WriteText(report cancelled in the %s) = %v, want no error and \"measured 0 (interrupted)\"; got:\n%s", tc.name, err, buf.String())
 			}
 		})

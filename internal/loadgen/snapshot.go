@@ -1,23 +1,11 @@
 package loadgen
 
 import (
-	"maps"
 	"time"
 
-	"go.uber.org/zap"
-
+	"galaxy/galaxyctl/internal/loadgen/probe"
+	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/loadgen/wire"
-)
-
-// Phase is where a run is.
-type Phase string
-
-// Phases, in order.
-const (
-	PhaseRamp    Phase = "ramp"
-	PhaseWarmup  Phase = "warmup"
-	PhaseMeasure Phase = "measure"
-	PhaseDone    Phase = "done"
 )
 
 // Snapshot is the live state of a run, aggregated over every client, for
@@ -30,6 +18,11 @@ type Snapshot struct {
 	Elapsed      time.Duration
 	PhaseElapsed time.Duration
 	PhaseLength  time.Duration
+
+	// Config is the run's configuration with its defaults filled in, as
+	// the report echoes it; Model is the wire-cost model of its transport.
+	Config report.ConfigEcho
+	Model  report.Model
 
 	Target          int
 	Connected       int // ever connected
@@ -51,6 +44,9 @@ type Snapshot struct {
 	// (the window, once measuring; the final snapshot keeps the window's).
 	// TCP figures need TCP_INFO and are only in the Report.
 	PerHeartbeat LiveLayers
+	// Projection is an estimate from PerHeartbeat: the socket bytes both
+	// ways plus one segment's TCP/IP headers of the model.
+	Projection report.ProjectionReport
 
 	// Gaps are the heartbeat gaps of the current period: before the window
 	// (ramp and warm-up), then the window.
@@ -88,7 +84,7 @@ type GapSnapshot struct {
 	Count          uint64
 	P50, P99, Max  time.Duration
 	Late, Missed   uint64
-	Buckets        []GapBucket
+	Buckets        []report.GapBucket
 }
 
 // MemorySnapshot is bench's own memory now, and per connected stream
@@ -100,27 +96,18 @@ type MemorySnapshot struct {
 	BytesPerStream float64
 }
 
-// phaseMark is what the run goroutine publishes at each phase change.
-type phaseMark struct {
-	phase  Phase
-	start  time.Time
-	length time.Duration
-	base   counters
-	// end and gaps freeze the window's counters and gaps, so the final
-	// snapshot shows the window, not the shutdown.
-	end  *counters
-	gaps *gapPeriod
-}
+// perHB divides a count by the heartbeats among it, 0 without any.
+type perHB float64
 
-func (r *runner) setPhase(m phaseMark) {
-	r.phaseMu.Lock()
-	r.mark = m
-	r.phaseMu.Unlock()
-	r.cfg.Logger.Debug("bench phase", zap.String("phase", string(m.phase)))
+func (h perHB) of(n uint64) float64 {
+	if h == 0 {
+		return 0
+	}
+	return float64(n) / float64(h)
 }
 
 // liveLayers divides counter deltas by the heartbeats among them.
-func liveLayers(d *counters, tls bool) LiveLayers {
+func liveLayers(d *report.Counters, tls bool) LiveLayers {
 	hb := perHB(d.H2In.Heartbeats)
 	l := LiveLayers{
 		Heartbeats:       d.H2In.Heartbeats,
@@ -129,22 +116,23 @@ func liveLayers(d *counters, tls bool) LiveLayers {
 		HTTP2FrameHeader: hb.of(d.H2In.Frames[wire.KindData] * wire.FrameHeaderLen),
 		HTTP2In:          hb.of(d.H2In.AllFrameBytes()),
 		HTTP2Out:         hb.of(d.H2Out.Preface + d.H2Out.AllFrameBytes()),
-		ClientReplies:    hb.of(replyBytes(&d.H2Out)),
-		ServerPings:      hb.of(d.H2In.FrameBytes(wire.KindPing) + d.H2In.FrameBytes(wire.KindPingAck)),
-		SocketIn:         hb.of(d.socketIn(tls)),
-		SocketOut:        hb.of(d.socketOut(tls)),
-		ResidualIn:       d.H2In.Residual(),
-		ResidualOut:      d.H2Out.Residual(),
+		ClientReplies: hb.of(d.H2Out.AllFrameBytes() - d.H2Out.FrameBytes(wire.KindData) -
+			d.H2Out.FrameBytes(wire.KindHeaders) - d.H2Out.FrameBytes(wire.KindContinuation)),
+		ServerPings: hb.of(d.H2In.FrameBytes(wire.KindPing) + d.H2In.FrameBytes(wire.KindPingAck)),
+		SocketIn:    hb.of(d.SocketIn(tls)),
+		SocketOut:   hb.of(d.SocketOut(tls)),
+		ResidualIn:  d.H2In.Residual(),
+		ResidualOut: d.H2Out.Residual(),
 	}
-	if tls {
-		l.TLSIn = hb.ofDiff(d.TLSIn.Bytes, d.H2In.Bytes)
-		l.TLSOut = hb.ofDiff(d.TLSOut.Bytes, d.H2Out.Bytes)
+	if tls && hb != 0 {
+		l.TLSIn = float64(int64(d.TLSIn.Bytes)-int64(d.H2In.Bytes)) / float64(hb)
+		l.TLSOut = float64(int64(d.TLSOut.Bytes)-int64(d.H2Out.Bytes)) / float64(hb)
 	}
 	return l
 }
 
-// snapshotter keeps what consecutive snapshots need for rates.
-type snapshotter struct {
+// rates keeps recent readings for per-second rates.
+type rates struct {
 	// ring holds recent readings; rates are taken against the newest one
 	// at least rateSpan old, since heartbeats of clients that connected
 	// together arrive in bursts one interval apart, and a rate over one
@@ -166,7 +154,7 @@ const (
 
 // rates returns per-second rates against the best reading available and
 // records cur.
-func (s *snapshotter) rates(cur rateSample) (hb, in, out float64) {
+func (s *rates) rates(cur rateSample) (hb, in, out float64) {
 	var base rateSample
 	for i := 1; i <= min(s.n, rateRing); i++ {
 		r := s.ring[(s.n-i)%rateRing]
@@ -186,48 +174,50 @@ func (s *snapshotter) rates(cur rateSample) (hb, in, out float64) {
 
 // snapshot aggregates the run's state. Only the snapshot goroutine calls
 // it.
-func (r *runner) snapshot(s *snapshotter) Snapshot {
+func (r *runner) snapshot(s *rates) Snapshot {
 	now := r.cfg.Clock.Now()
-	r.phaseMu.Lock()
-	mark := r.mark
-	r.phaseMu.Unlock()
-
+	mark := r.phases.current()
 	cur := mark.end
 	if cur == nil {
 		c := r.col.load()
 		cur = &c
 	}
 	tls := r.cfg.TLS != nil
-	delta := cur.sub(mark.base)
+	delta := cur.Sub(mark.base)
 
-	connected := int(r.connected.Load())
-	ended := int(r.ended.Load())
+	t := r.tally
+	connected, ended := int(t.connected.Load()), int(t.ended.Load())
 	snap := Snapshot{
 		Phase:           mark.phase,
 		Elapsed:         now.Sub(r.started),
 		PhaseElapsed:    now.Sub(mark.start),
 		PhaseLength:     mark.length,
+		Config:          r.echo,
+		Model:           report.ModelFor(tls),
 		Target:          r.cfg.Clients,
 		Connected:       connected,
-		Failed:          int(r.failed.Load()),
+		Failed:          int(t.failed.Load()),
 		Active:          connected - ended,
 		Ended:           ended,
-		ConnectFailures: r.connectFailures.Load(),
+		ConnectFailures: t.connectFailures.Load(),
 		Connections:     r.col.opened.Load(),
-		Heartbeats:      r.heartbeats.Load(),
+		Heartbeats:      t.heartbeats.Load(),
 		PerHeartbeat:    liveLayers(&delta, tls),
 	}
 	if mark.phase == PhaseRamp && snap.PhaseElapsed > 0 {
 		snap.RampRate = float64(connected) / snap.PhaseElapsed.Seconds()
 	}
-	in, out := cur.socketIn(tls), cur.socketOut(tls)
+	if l := snap.PerHeartbeat; l.Heartbeats > 0 {
+		snap.Projection = report.Project(l.SocketIn+l.SocketOut+snap.Model.TCPIP, r.cfg.ProjectInterval, r.cfg.Scales, snap.Model)
+	}
+	in, out := cur.SocketIn(tls), cur.SocketOut(tls)
 	if mark.phase == PhaseDone && mark.length > 0 {
 		// The final snapshot shows the window's averages: a rate over the
 		// few milliseconds since the last snapshot would be noise.
 		w := mark.length.Seconds()
 		snap.HeartbeatsPerSec = float64(delta.H2In.Heartbeats) / w
-		snap.BytesInPerSec = float64(delta.socketIn(tls)) / w
-		snap.BytesOutPerSec = float64(delta.socketOut(tls)) / w
+		snap.BytesInPerSec = float64(delta.SocketIn(tls)) / w
+		snap.BytesOutPerSec = float64(delta.SocketOut(tls)) / w
 	} else {
 		snap.HeartbeatsPerSec, snap.BytesInPerSec, snap.BytesOutPerSec = s.rates(rateSample{now, snap.Heartbeats, in, out})
 	}
@@ -236,31 +226,49 @@ func (r *runner) snapshot(s *snapshotter) Snapshot {
 	if period == nil {
 		period = r.gaps.current()
 	}
-	g := period.stats()
+	pg := period.gaps()
+	g := pg.Stats()
 	snap.Gaps = GapSnapshot{
 		Interval: g.Interval, IntervalSource: g.IntervalSource,
 		Count: g.Count, P50: g.P50, P99: g.P99, Max: g.Max,
 		Late: g.Late, Missed: g.Missed, Buckets: g.Buckets,
 	}
 
-	mem := readMemory(false)
+	mem := probe.ReadMemory(false)
 	snap.Memory = MemorySnapshot{RSS: mem.RSS, Heap: mem.HeapBytes, Goroutines: mem.Goroutines}
 	if connected > 0 {
 		snap.Memory.BytesPerStream = (float64(mem.RSS) - float64(r.memBefore.RSS)) / float64(connected)
 	}
-
-	r.errMu.Lock()
-	snap.ConnectErrors = maps.Clone(r.connectErrs)
-	snap.StreamErrors = maps.Clone(r.streamErrs)
-	r.errMu.Unlock()
+	snap.ConnectErrors, _, snap.StreamErrors = t.errors()
 	return snap
+}
+
+// feed is the live feed: a goroutine that calls OnSnapshot every
+// SnapshotEvery until stopped, then once more.
+type feed struct {
+	stopCh, done chan struct{}
+}
+
+func (s *feed) start(r *runner) {
+	s.stopCh, s.done = make(chan struct{}), make(chan struct{})
+	if r.cfg.OnSnapshot == nil {
+		close(s.done)
+		return
+	}
+	go r.snapshotLoop(s.stopCh, s.done)
+}
+
+// stop makes the loop send its last snapshot and waits for it.
+func (s *feed) stop() {
+	close(s.stopCh)
+	<-s.done
 }
 
 // snapshotLoop calls OnSnapshot every SnapshotEvery until stop closes,
 // then once more, from this goroutine only.
 func (r *runner) snapshotLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	var s snapshotter
+	var s rates
 	for {
 		select {
 		case <-stop:

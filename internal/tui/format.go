@@ -5,13 +5,13 @@ import (
 	"strconv"
 	"time"
 
-	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 // bucketLabels name a histogram's bars by their upper bounds. loadgen's
 // bars are contiguous and the last may be the overflow, whose bound is
 // the largest Duration: it is named after the bar before it.
-func bucketLabels(bs []loadgen.GapBucket) []string {
+func bucketLabels(bs []report.GapBucket) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
 		switch {

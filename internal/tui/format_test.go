@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 func TestBucketLabels(t *testing.T) {
@@ -20,9 +20,9 @@ func TestBucketLabels(t *testing.T) {
 		{"overflow after a bar", []time.Duration{5000 * time.Second, overflow}, []string{"≤5000s", ">5000s"}},
 		{"overflow alone", []time.Duration{overflow}, []string{"longer"}},
 	} {
-		var bs []loadgen.GapBucket
+		var bs []report.GapBucket
 		for _, u := range c.in {
-			bs = append(bs, loadgen.GapBucket{Upper: u, Count: 1})
+			bs = append(bs, report.GapBucket{Upper: u, Count: 1})
 		}
 		if got := bucketLabels(bs); !slices.Equal(got, c.want) {
 			t.Errorf("bucketLabels(%s) = %q, want %q", c.name, got, c.want)
@@ -31,7 +31,7 @@ func TestBucketLabels(t *testing.T) {
 }
 
 func TestFullest(t *testing.T) {
-	bs := []loadgen.GapBucket{{Count: 5}, {Count: 1}, {Count: 9}, {Count: 5}, {Count: 2}}
+	bs := []report.GapBucket{{Count: 5}, {Count: 1}, {Count: 9}, {Count: 5}, {Count: 2}}
 	for _, c := range []struct {
 		k    int
 		want []int

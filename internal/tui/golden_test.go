@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 // The golden screens are the final model's View at a fixed size, colour
@@ -61,7 +62,7 @@ func rampTLS() loadgen.Snapshot {
 	s.Gaps = loadgen.GapSnapshot{
 		Interval: 15 * time.Second, IntervalSource: "expected", Count: 1_930,
 		P50: 15 * time.Second, P99: 15_010 * time.Millisecond, Max: 15_040 * time.Millisecond,
-		Buckets: []loadgen.GapBucket{{Upper: 20 * time.Second, Count: 1_930}},
+		Buckets: []report.GapBucket{{Upper: 20 * time.Second, Count: 1_930}},
 	}
 	s.Memory = loadgen.MemorySnapshot{RSS: 96 << 20, Heap: 40 << 20, Goroutines: 8_012, BytesPerStream: 18_500}
 	s.ConnectErrors, s.StreamErrors = nil, nil

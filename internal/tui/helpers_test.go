@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 // fullSnapshot is a run in its measurement window with every section
@@ -50,7 +51,7 @@ func fullSnapshot() loadgen.Snapshot {
 			Max:            15_100 * time.Millisecond,
 			Late:           1,
 			Missed:         0,
-			Buckets: []loadgen.GapBucket{
+			Buckets: []report.GapBucket{
 				{Upper: 10 * time.Second, Count: 12},
 				{Upper: 20 * time.Second, Count: 130_499},
 				{Upper: 50 * time.Second, Count: 1},
@@ -70,12 +71,12 @@ func fullSnapshot() loadgen.Snapshot {
 // manyBuckets is a histogram over all of loadgen's display bounds (1-2-5
 // steps from 1 ms to 5000 s) and the overflow: 22 bars, for the height
 // budget.
-func manyBuckets() []loadgen.GapBucket {
-	var bs []loadgen.GapBucket
+func manyBuckets() []report.GapBucket {
+	var bs []report.GapBucket
 	for d := time.Millisecond; d <= 1000*time.Second; d *= 10 {
-		bs = append(bs, loadgen.GapBucket{Upper: d, Count: 3}, loadgen.GapBucket{Upper: 2 * d, Count: 5}, loadgen.GapBucket{Upper: 5 * d, Count: 7})
+		bs = append(bs, report.GapBucket{Upper: d, Count: 3}, report.GapBucket{Upper: 2 * d, Count: 5}, report.GapBucket{Upper: 5 * d, Count: 7})
 	}
-	return append(bs, loadgen.GapBucket{Upper: time.Duration(math.MaxInt64), Count: 1})
+	return append(bs, report.GapBucket{Upper: time.Duration(math.MaxInt64), Count: 1})
 }
 
 // sized returns m after a WindowSizeMsg.

@@ -24,7 +24,7 @@ type Options struct {
 	// means loadgen.DefaultProjectInterval.
 	ProjectInterval time.Duration
 	// Scales are the fleet sizes of the projection; nil means
-	// loadgen.DefaultScales.
+	// loadgen.DefaultScales().
 	Scales []int
 	// Color false renders no colour and no other styling at all: for
 	// NO_COLOR and for output that is not a terminal.
@@ -45,7 +45,7 @@ func (o Options) withDefaults() Options {
 		o.ProjectInterval = loadgen.DefaultProjectInterval
 	}
 	if o.Scales == nil {
-		o.Scales = loadgen.DefaultScales
+		o.Scales = loadgen.DefaultScales()
 	}
 	return o
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/units"
 )
 
@@ -306,7 +307,7 @@ func (m Model) gapBars(w, k int) []string {
 
 // fullest returns the indexes of the k buckets with the most gaps, in
 // order.
-func fullest(bs []loadgen.GapBucket, k int) []int {
+func fullest(bs []report.GapBucket, k int) []int {
 	idx := make([]int, len(bs))
 	for i := range idx {
 		idx[i] = i

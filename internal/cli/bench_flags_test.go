@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
+	"galaxy/galaxyctl/internal/loadgen/report/reporttest"
+	"galaxy/galaxyctl/internal/loadgen/wire"
+)
+
+func TestBenchFlagName(t *testing.T) {
+	for _, c := range []struct {
+		hint report.Hint
+		want string
+	}{
+		{report.Hint{Field: "ClientWindow", Value: "static"}, "--client-window static"},
+		{report.Hint{Field: "Warmup"}, "--warmup"},
+		{report.Hint{Field: "ExpectedInterval", Value: "0"}, "--heartbeat 0"},
+		{report.Hint{Field: "Unknown"}, "Unknown"},
+	} {
+		if got := benchFlagName(c.hint); got != c.want {
+			t.Errorf("benchFlagName(%+v) = %q, want %q", c.hint, got, c.want)
+		}
+	}
+}
+
+// Every setting the report's notes or the file-limit check suggest has a
+// flag, so bench never prints a Config field name to its user.
+func TestBenchFlagsNameEveryHint(t *testing.T) {
+	m := reporttest.Memory(reporttest.WithReplies(reporttest.H2C()))
+	m.Counters.H2In.Frames[wire.KindHeaders]++
+	m.Counters.H2In.Undecoded = 3
+	m.Window = m.Gaps.Interval
+	notes := report.Build(m).Notes
+	var fe *loadgen.FileLimitError
+	if !errors.As(loadgen.CheckFileLimit(50_000, 1, 100), &fe) {
+		t.Fatal("CheckFileLimit(50000, 1, 100) is not a *FileLimitError")
+	}
+	notes = append(notes, fe.Note())
+	seen := map[string]bool{}
+	for _, n := range notes {
+		for _, h := range n.Hints {
+			seen[h.Field] = true
+			if _, ok := benchFlags[h.Field]; !ok {
+				t.Errorf("hint %+v in %q has no flag in benchFlags", h, n.String())
+			}
+		}
+	}
+	for _, f := range []string{"ClientWindow", "Warmup", "Duration", "StreamsPerConn", "TLS", "Clients"} {
+		if !seen[f] {
+			t.Errorf("no note hinted at %s; the test does not cover it", f)
+		}
+	}
+	want := "--clients 50000 needs about 50064 open files but the limit is 100; lower --clients, raise --streams-per-conn, or raise ulimit -n"
+	if err := benchConfigError(fe); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("benchConfigError(file limit) = %v, want a usage error %q", err, want)
+	}
+}
