@@ -59,14 +59,10 @@ func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*re
 	switch {
 	case s.ErrTTY && !o.noTUI:
 		err := tui.Run(ctx, snaps, s.In, s.ErrOut, tui.Options{
-			Title:           "galaxyctl bench",
-			Target:          describeTarget(o.addr, cfg.Addr),
-			TLS:             cfg.TLS != nil,
-			ClientWindow:    o.clientWindow,
-			ProjectInterval: o.projectInterval,
-			Scales:          o.scaleList,
-			Color:           s.Color,
-			OnQuit:          cancel,
+			Title:  "galaxyctl bench",
+			Target: describeTarget(o.addr, cfg.Addr),
+			Color:  s.Color,
+			OnQuit: cancel,
 		})
 		if err != nil && !errors.Is(err, context.Canceled) {
 			cancel()

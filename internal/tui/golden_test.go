@@ -66,7 +66,7 @@ func rampTLS() loadgen.Snapshot {
 	}
 	s.Memory = loadgen.MemorySnapshot{RSS: 96 << 20, Heap: 40 << 20, Goroutines: 8_012, BytesPerStream: 18_500}
 	s.ConnectErrors, s.StreamErrors = nil, nil
-	return s
+	return withTLS(s)
 }
 
 func TestGoldenStoppingTLS(t *testing.T) {
@@ -76,7 +76,6 @@ func TestGoldenStoppingTLS(t *testing.T) {
 	defer close(ch)
 	q := newQuitter()
 	o := testOptions()
-	o.TLS = true
 	o.OnQuit = q.onQuit
 	tm := teatest.NewTestModel(t, New(o, ch), teatest.WithInitialTermSize(80, 24))
 

@@ -11,10 +11,24 @@ import (
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
+// estimate is the engine's live projection of s: socket bytes both ways
+// and one segment's headers.
+func estimate(s loadgen.Snapshot) loadgen.Snapshot {
+	l := s.PerHeartbeat
+	s.Projection = report.Project(l.SocketIn+l.SocketOut+s.Model.TCPIP, 15*time.Second, s.Config.Scales, s.Model)
+	return s
+}
+
+// withTLS is s over TLS.
+func withTLS(s loadgen.Snapshot) loadgen.Snapshot {
+	s.Config.TLS, s.Model = true, report.ModelFor(true)
+	return estimate(s)
+}
+
 // fullSnapshot is a run in its measurement window with every section
 // filled: what the views, goldens and benchmark render.
 func fullSnapshot() loadgen.Snapshot {
-	return loadgen.Snapshot{
+	return estimate(loadgen.Snapshot{
 		Phase:            loadgen.PhaseMeasure,
 		Elapsed:          3*time.Minute + 10*time.Second,
 		PhaseElapsed:     55 * time.Second,
@@ -57,6 +71,11 @@ func fullSnapshot() loadgen.Snapshot {
 				{Upper: 50 * time.Second, Count: 1},
 			},
 		},
+		Config: report.ConfigEcho{
+			Addr: "127.0.0.1:7070", Clients: 10_000, ClientWindow: "dynamic",
+			ProjectIntervalMS: 15_000, Scales: []int{10_000, 100_000, 1_000_000},
+		},
+		Model: report.ModelFor(false),
 		Memory: loadgen.MemorySnapshot{
 			RSS:            412 << 20,
 			Heap:           180 << 20,
@@ -65,7 +84,7 @@ func fullSnapshot() loadgen.Snapshot {
 		},
 		ConnectErrors: map[string]uint64{"Unavailable": 3, "DeadlineExceeded": 1},
 		StreamErrors:  map[string]uint64{"ResourceExhausted": 10},
-	}
+	})
 }
 
 // manyBuckets is a histogram over all of loadgen's display bounds (1-2-5
@@ -102,5 +121,5 @@ func lineWith(view, substr string) string {
 }
 
 func testOptions() Options {
-	return Options{Target: "127.0.0.1:7070", ClientWindow: "dynamic", ProjectInterval: 15 * time.Second}
+	return Options{Target: "127.0.0.1:7070"}
 }

@@ -60,7 +60,9 @@ type Model struct {
 
 // New returns the model for a run whose snapshots arrive on ch.
 func New(opts Options, ch <-chan loadgen.Snapshot) Model {
-	opts = opts.withDefaults()
+	if opts.Title == "" {
+		opts.Title = "galaxyctl bench"
+	}
 	return Model{opts: opts, ch: ch, st: newStyles(opts.Color)}
 }
 

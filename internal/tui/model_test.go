@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -225,9 +224,8 @@ func TestInitWithoutChannel(t *testing.T) {
 	}
 }
 
-func TestOptionsDefaults(t *testing.T) {
-	o := Options{}.withDefaults()
-	if o.Title != "galaxyctl bench" || o.ProjectInterval != 15*time.Second || len(o.Scales) != 3 {
-		t.Errorf("Options{}.withDefaults() = %q, %v, %v; want galaxyctl bench, 15s, loadgen.DefaultScales", o.Title, o.ProjectInterval, o.Scales)
+func TestTitleDefault(t *testing.T) {
+	if got := New(Options{}, nil).opts.Title; got != "galaxyctl bench" {
+		t.Errorf("New(Options{}).opts.Title = %q, want galaxyctl bench", got)
 	}
 }

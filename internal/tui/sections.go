@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"galaxy/galaxyctl/internal/loadgen"
 	"galaxy/galaxyctl/internal/loadgen/report"
@@ -19,9 +20,9 @@ const labelW = 9 // "clients  ", "traffic  ", "errors   "
 // header is the title line: what is measured on the left, where the run
 // is on the right. The left side sheds detail before it is cut.
 func (m Model) header(w int) string {
-	st, o := m.st, m.opts
+	st, o, c := m.st, m.opts, m.snap.Config
 	transport := "h2c"
-	if o.TLS {
+	if c.TLS {
 		transport = "TLS"
 	}
 	join := func(parts ...string) string {
@@ -34,8 +35,8 @@ func (m Model) header(w int) string {
 		return strings.Join(out, " · ")
 	}
 	window := ""
-	if o.ClientWindow != "" {
-		window = "window " + o.ClientWindow
+	if c.ClientWindow != "" {
+		window = "window " + c.ClientWindow
 	}
 	right := m.phaseStatus() + " · " + units.Clock(m.snap.Elapsed)
 	room := max(w-ansiWidth(right)-1, 1)
@@ -156,24 +157,21 @@ func (m Model) layerRows() []layerRow {
 		return layerRow{name: name, measured: v, model: model, hasModel: true}
 	}
 	without := func(name string, v float64) layerRow { return layerRow{name: name, measured: v} }
-	socketModel := float64(modelHTTP2)
-	if m.opts.TLS {
-		socketModel += modelTLSRecord
-	}
+	model := m.snap.Model
 	rows := []layerRow{
-		with("protobuf", l.Protobuf, modelProtobuf),
-		with("gRPC prefix", l.GRPCPrefix, modelGRPCPrefix),
-		with("HTTP/2 frame hdr", l.HTTP2FrameHeader, modelFrameHeader),
-		with("HTTP/2 in", l.HTTP2In, modelHTTP2),
+		with("protobuf", l.Protobuf, model.Message),
+		with("gRPC prefix", l.GRPCPrefix, model.Envelope),
+		with("HTTP/2 frame hdr", l.HTTP2FrameHeader, model.Framing),
+		with("HTTP/2 in", l.HTTP2In, model.HTTP()),
 		without("HTTP/2 out", l.HTTP2Out),
 		without("client replies", l.ClientReplies),
 		with("server pings", l.ServerPings, 0),
 	}
-	if m.opts.TLS {
-		rows = append(rows, with("TLS in", l.TLSIn, modelTLSRecord), without("TLS out", l.TLSOut))
+	if m.snap.Config.TLS {
+		rows = append(rows, with("TLS in", l.TLSIn, model.TLSRecord), without("TLS out", l.TLSOut))
 	}
 	rows = append(rows,
-		with("socket in", l.SocketIn, socketModel),
+		with("socket in", l.SocketIn, model.Socket()),
 		without("socket out", l.SocketOut),
 		layerRow{name: "residual in/out", hasModel: true,
 			text: strconv.FormatInt(l.ResidualIn, 10) + "/" + strconv.FormatInt(l.ResidualOut, 10)},
@@ -333,35 +331,32 @@ func (m Model) memory(w int) []string {
 	})
 }
 
-// projection is the live projection: per client per day, and each fleet
-// size per day and in Mbit/s.
+// projection is the engine's live projection: per client per day, and
+// each fleet size per day and in Mbit/s.
 func (m Model) projection() []string {
-	st, o := m.st, m.opts
+	st, p := m.st, m.snap.Projection
 	measured := m.snap.PerHeartbeat.Heartbeats > 0
-	var p projection
+	head := "projection @" + units.Interval(time.Duration(p.IntervalMS*float64(time.Millisecond)))
 	if measured {
-		p = project(ipPerHeartbeat(m.snap.PerHeartbeat), o.ProjectInterval, o.Scales)
+		head += "  " + units.Fixed(p.IPBytesPerHeartbeat, 2) + " B/hb (est.)"
 	}
-	head := "projection @" + units.Interval(o.ProjectInterval)
-	if measured {
-		head += "  " + units.Fixed(p.ipPerHB, 2) + " B/hb (est.)"
-	}
+	scales := m.snap.Config.Scales
 	clientsW := len("per client")
-	for _, n := range o.Scales {
+	for _, n := range scales {
 		clientsW = max(clientsW, len(units.Count(n)))
 	}
-	lines := make([]string, 0, len(o.Scales)+2)
+	lines := make([]string, 0, len(scales)+2)
 	lines = append(lines, st.head(head))
 	perClient := "-"
 	if measured {
-		perClient = units.Whole(p.perClientDay) + " B/day"
+		perClient = units.Whole(p.BytesPerClientDay) + " B/day"
 	}
 	lines = append(lines, st.label(padLeft("per client", clientsW))+"  "+perClient)
-	for i, n := range o.Scales {
+	for i, n := range scales {
 		day, mbit := "-", "-"
-		if measured {
-			day = units.PerDay(p.scales[i].bytesPerDay)
-			mbit = units.Mbit(p.scales[i].mbitPerS)
+		if measured && i < len(p.Scales) {
+			day = units.PerDay(p.Scales[i].BytesPerDay)
+			mbit = units.Mbit(p.Scales[i].MbitPerS)
 		}
 		lines = append(lines, st.label(padLeft(units.Count(n), clientsW))+"  "+padLeft(day, 13)+"  "+padLeft(mbit, 14))
 	}

@@ -46,9 +46,7 @@ func TestViewLayerTableTLS(t *testing.T) {
 	s := fullSnapshot()
 	s.PerHeartbeat.TLSIn, s.PerHeartbeat.TLSOut = 22, 24.5
 	s.PerHeartbeat.SocketIn = 57
-	o := testOptions()
-	o.TLS = true
-	v := sized(fed(New(o, nil), s), 100, 40).View().Content
+	v := sized(fed(New(testOptions(), nil), withTLS(s)), 100, 40).View().Content
 	for _, c := range []struct {
 		row  string
 		want []string
@@ -72,9 +70,8 @@ func TestViewProjection(t *testing.T) {
 	// 33 bytes in and none out, plus one segment's 52 bytes of TCP/IP
 	// headers: DESIGN.md's 85 bytes for h2c.
 	s.PerHeartbeat.SocketIn, s.PerHeartbeat.SocketOut = 33, 0
-	o := testOptions()
-	o.Scales = []int{10_000, 1_000_000}
-	v := sized(fed(New(o, nil), s), 100, 30).View().Content
+	s.Config.Scales = []int{10_000, 1_000_000}
+	v := sized(fed(New(testOptions(), nil), estimate(s)), 100, 30).View().Content
 	for _, c := range []struct {
 		row  string
 		want []string
@@ -179,9 +176,13 @@ func TestViewFits(t *testing.T) {
 		{40, 10, true, false},
 	} {
 		o := testOptions()
-		o.TLS, o.Color = c.tls, c.color
+		o.Color = c.color
 		o.OnQuit = func() {}
-		m := sized(fed(New(o, nil), many), c.w, c.h)
+		snap := many
+		if c.tls {
+			snap = withTLS(many)
+		}
+		m := sized(fed(New(o, nil), snap), c.w, c.h)
 		v := m.View().Content
 		lines := strings.Split(v, "\n")
 		if len(lines) > c.h {
@@ -230,10 +231,8 @@ func TestViewBarsAtHeight(t *testing.T) {
 // TestViewShortKeepsErrors checks a screen too short for the tables cuts
 // their tails, not the errors or the footer.
 func TestViewShortKeepsErrors(t *testing.T) {
-	o := testOptions()
-	o.TLS = true
 	for _, h := range []int{20, 8} {
-		v := sized(fed(New(o, nil), fullSnapshot()), 80, h).View().Content
+		v := sized(fed(New(testOptions(), nil), withTLS(fullSnapshot())), 80, h).View().Content
 		lines := strings.Split(v, "\n")
 		if len(lines) != h {
 			t.Errorf("View() at 80x%d = %d lines, want %d", h, len(lines), h)
