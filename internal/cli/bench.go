@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +51,9 @@ type benchOptions struct {
 
 	sources   []netip.Addr
 	scaleList []int
+	// fileLimit is the soft limit of open files once complete raised it;
+	// 0 when it is not known.
+	fileLimit uint64
 	// executable is the binary the embedded server runs; a seam for tests.
 	executable func() (string, error)
 }
@@ -94,6 +96,9 @@ early and still prints the report); the report goes to stdout.`,
   galaxyctl bench --addr gw.internal:443 --tls --server-metrics http://gw.internal:9090/metrics`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.complete(); err != nil {
+				return err
+			}
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
@@ -129,6 +134,32 @@ early and still prints the report); the report goes to stdout.`,
 	return cmd
 }
 
+// complete does bench's I/O before validate: it checks that --report can
+// be written, so a long run's result is not lost at the end, and raises
+// the open-file limit to the hard limit.
+func (o *benchOptions) complete() error {
+	if o.reportFile != "" {
+		f, err := os.CreateTemp(filepath.Dir(o.reportFile), ".galaxyctl-report-*")
+		if err != nil {
+			return usagef("--report %s: cannot write there: %v", o.reportFile, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	soft, hard, err := probe.RaiseFileLimit()
+	switch {
+	case err != nil:
+		o.g.Logger().Warn("could not raise the open-file limit", zap.Error(err))
+	case soft < hard:
+		o.g.Logger().Warn("open-file limit below its hard limit", zap.Uint64("soft", soft), zap.Uint64("hard", hard))
+	}
+	if err == nil {
+		o.fileLimit = soft
+	}
+	return nil
+}
+
+// validate checks the flags; it does no I/O.
 func (o *benchOptions) validate(cmd *cobra.Command) error {
 	if o.addr != "" {
 		if err := checkHostPort("--addr", o.addr, false); err != nil {
@@ -180,29 +211,14 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 		return err
 	}
 	o.scaleList = scales
-	if o.reportFile != "" {
-		// Fail now, not after a long run whose result would be lost.
-		probe, err := os.CreateTemp(filepath.Dir(o.reportFile), ".galaxyctl-report-*")
-		if err != nil {
-			return usagef("--report %s: cannot write there: %v", o.reportFile, err)
-		}
-		probe.Close()
-		os.Remove(probe.Name())
-	}
 	if !contains(benchOutputs, o.output) {
 		return usagef("--output %q is not one of %s", o.output, joinOr(benchOutputs))
 	}
 	if o.serverMetrics != "" && !strings.HasPrefix(o.serverMetrics, "http://") && !strings.HasPrefix(o.serverMetrics, "https://") {
 		return usagef("--server-metrics %q: want an http:// or https:// URL", o.serverMetrics)
 	}
-	soft, hard, err := probe.RaiseFileLimit()
-	if err != nil {
-		o.g.Logger().Warn("could not raise the open-file limit", zap.Error(err))
-	} else if soft < hard {
-		o.g.Logger().Warn("open-file limit below its hard limit", zap.Uint64("soft", soft), zap.Uint64("hard", hard))
-	}
-	if err == nil {
-		if err := loadgen.CheckFileLimit(o.clients, o.streamsPerConn, soft); err != nil {
+	if o.fileLimit > 0 {
+		if err := loadgen.CheckFileLimit(o.clients, o.streamsPerConn, o.fileLimit); err != nil {
 			return benchConfigError(err)
 		}
 	}
@@ -328,46 +344,6 @@ func (o *benchOptions) startEmbedded(ctx context.Context) (*embeddedServer, erro
 	return srv, nil
 }
 
-// benchFlags names the flag that sets each loadgen.Config field: one
-// table for config errors, the file-limit check and the report's notes.
-var benchFlags = map[string]string{
-	"Addr": "--addr", "Clients": "--clients", "StreamsPerConn": "--streams-per-conn",
-	"RampRate": "--ramp-rate", "SourceAddrs": "--source-addrs", "Warmup": "--warmup",
-	"Duration": "--duration", "TLS": "--tls", "ClientWindow": "--client-window",
-	"ProjectInterval": "--project-interval", "Scales": "--scales",
-	"ServerMetricsURL": "--server-metrics", "ExpectedInterval": "--heartbeat",
-}
-
-// benchFlagName names a hint by its flag ("--client-window static"); a
-// field without a flag keeps its Config name.
-func benchFlagName(h report.Hint) string {
-	f, ok := benchFlags[h.Field]
-	if !ok {
-		return report.FieldNames(h)
-	}
-	if h.Value != "" {
-		return f + " " + h.Value
-	}
-	return f
-}
-
-// benchConfigError maps a loadgen config field to the flag that set it,
-// as a usage error.
-func benchConfigError(err error) error {
-	var ce *loadgen.ConfigError
-	if errors.As(err, &ce) {
-		if f, ok := benchFlags[ce.Field]; ok {
-			return usagef("%s: got %v, want %s", f, ce.Value, ce.Accepted)
-		}
-		return err
-	}
-	var fe *loadgen.FileLimitError
-	if errors.As(err, &fe) {
-		return usagef("%s", fe.Note().Text(benchFlagName))
-	}
-	return err
-}
-
 // writeReport prints the report on stdout and, with --report, as JSON;
 // stdout first, so a failing file never costs the printed result.
 func (o *benchOptions) writeReport(r *report.Report) error {
@@ -394,26 +370,4 @@ func (o *benchOptions) writeReport(r *report.Report) error {
 		}
 	}
 	return nil
-}
-
-// joinInts writes ns comma-separated, as --scales reads them.
-func joinInts(ns []int) string {
-	parts := make([]string, len(ns))
-	for i, n := range ns {
-		parts[i] = strconv.Itoa(n)
-	}
-	return strings.Join(parts, ",")
-}
-
-// parseScales parses --scales: positive client counts separated by commas.
-func parseScales(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, usagef("--scales %q: want positive client counts separated by commas, like 10000,100000,1000000", s)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }

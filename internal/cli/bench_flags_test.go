@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"galaxy/galaxyctl/internal/loadgen"
 	"galaxy/galaxyctl/internal/loadgen/report"
@@ -57,5 +58,25 @@ func TestBenchFlagsNameEveryHint(t *testing.T) {
 	want := "--clients 50000 needs about 50064 open files but the limit is 100; lower --clients, raise --streams-per-conn, or raise ulimit -n"
 	if err := benchConfigError(fe); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("benchConfigError(file limit) = %v, want a usage error %q", err, want)
+	}
+}
+
+// validate is pure: the open-file limit comes from complete, so a test
+// checks it without touching the process's limits.
+func TestBenchValidateFileLimit(t *testing.T) {
+	opts := func(limit uint64) *benchOptions {
+		return &benchOptions{g: &globalOptions{}, clients: 50_000, streamsPerConn: 1, duration: time.Second,
+			clientWindow: loadgen.WindowDynamic, heartbeat: time.Second, projectInterval: 15 * time.Second,
+			scales: "10000", output: "text", fileLimit: limit}
+	}
+	cmd := newBenchCmd(&globalOptions{}, nil)
+	err := opts(20_000).validate(cmd)
+	var ue *usageError
+	want := "--clients 50000 needs about 50064 open files but the limit is 20000; lower --clients, raise --streams-per-conn, or raise ulimit -n"
+	if !errors.As(err, &ue) || err.Error() != want {
+		t.Errorf("validate(50000 clients, limit 20000) = %v, want usage error %q", err, want)
+	}
+	if err := opts(0).validate(cmd); err != nil {
+		t.Errorf("validate(limit unknown) = %v, want nil", err)
 	}
 }
