@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -228,7 +227,52 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 func (o *benchOptions) useTLS() bool { return o.tls || o.caFile != "" || o.insecureSkip }
 
 func (o *benchOptions) run(ctx context.Context) error {
-	log := o.g.Logger()
+	cfg, err := o.config()
+	if err != nil {
+		return err
+	}
+	if o.addr == "" {
+		srv, err := o.startEmbedded(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := srv.Stop(); err != nil {
+				o.g.Logger().Warn("embedded server", zap.Error(err))
+			}
+		}()
+		if err := o.useEmbedded(&cfg, srv); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
+		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
+
+	rep, err := o.runWithView(ctx, cfg)
+	if rep == nil {
+		if err != nil {
+			return fmt.Errorf("bench %s: %w", cfg.Addr, describeRPCError(err))
+		}
+		return errors.New("bench: no report")
+	}
+	if werr := o.writeReport(rep); werr != nil {
+		return werr
+	}
+	// A run the user ended early (q, Ctrl-C) still printed its report: a
+	// success. Anything else that went wrong is a failure after the report.
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("bench %s: %w", cfg.Addr, err)
+	}
+	if rep.Clients.Connected == 0 && !rep.Interrupted {
+		return fmt.Errorf("bench %s: no client connected", cfg.Addr)
+	}
+	return nil
+}
+
+// config is the engine's configuration from the flags, checked whole
+// before a child process is started for it. Against an embedded gateway
+// its address is not known yet: useEmbedded fills it in.
+func (o *benchOptions) config() (loadgen.Config, error) {
 	cfg := loadgen.Config{
 		Addr:             o.addr,
 		Clients:          o.clients,
@@ -241,78 +285,48 @@ func (o *benchOptions) run(ctx context.Context) error {
 		ProjectInterval:  o.projectInterval,
 		Scales:           o.scaleList,
 		ServerMetricsURL: o.serverMetrics,
-		Logger:           log.Named("bench"),
+		Logger:           o.g.Logger().Named("bench"),
 	}
 	if o.warmup == 0 {
 		cfg.Warmup = -1 // loadgen: negative is "none", zero is "default"
 	}
-	var tlsCfg *tls.Config
 	if o.useTLS() {
-		var err error
-		if tlsCfg, err = clientTLS(o.caFile, o.insecureSkip, ""); err != nil {
-			return err
+		tlsCfg, err := clientTLS(o.caFile, o.insecureSkip, "")
+		if err != nil {
+			return cfg, err
 		}
 		if o.insecureSkip {
 			fmt.Fprintln(o.g.streams.ErrOut, "warning: --insecure-skip-verify: the server's certificate is not verified")
 		}
+		if o.addr != "" {
+			tlsCfg.ServerName, _, _ = net.SplitHostPort(o.addr)
+		}
+		cfg.TLS = tlsCfg
 	}
-
-	// Check the whole configuration before starting a child process for
-	// it; the embedded gateway's address is not known yet, so a stand-in
-	// takes its place.
 	check := cfg
 	if check.Addr == "" {
 		check.Addr, check.ExpectedInterval = "127.0.0.1:1", o.heartbeat
 	}
 	if err := check.Validate(); err != nil {
-		return benchConfigError(err)
+		return cfg, benchConfigError(err)
 	}
+	return cfg, nil
+}
 
-	if o.addr == "" {
-		srv, err := o.startEmbedded(ctx)
+// useEmbedded points cfg at the embedded gateway srv: its address, its
+// heartbeat, its metrics and, with TLS, its self-signed certificate.
+func (o *benchOptions) useEmbedded(cfg *loadgen.Config, srv *embeddedServer) error {
+	cfg.Addr = srv.ready.GRPCAddr
+	cfg.ExpectedInterval = o.heartbeat
+	if srv.ready.MetricsAddr != "" {
+		cfg.ServerMetricsURL = "http://" + srv.ready.MetricsAddr + "/metrics"
+	}
+	if cfg.TLS != nil && srv.ready.TLSCAFile != "" && !o.insecureSkip {
+		tlsCfg, err := clientTLS(srv.ready.TLSCAFile, false, "127.0.0.1")
 		if err != nil {
 			return err
 		}
-		defer func() {
-			if err := srv.Stop(); err != nil {
-				log.Warn("embedded server", zap.Error(err))
-			}
-		}()
-		cfg.Addr = srv.ready.GRPCAddr
-		cfg.ExpectedInterval = o.heartbeat
-		if srv.ready.MetricsAddr != "" {
-			cfg.ServerMetricsURL = "http://" + srv.ready.MetricsAddr + "/metrics"
-		}
-		if tlsCfg != nil && srv.ready.TLSCAFile != "" && !o.insecureSkip {
-			if tlsCfg, err = clientTLS(srv.ready.TLSCAFile, false, "127.0.0.1"); err != nil {
-				return err
-			}
-		}
-	} else if tlsCfg != nil {
-		host, _, _ := net.SplitHostPort(o.addr)
-		tlsCfg.ServerName = host
-	}
-	cfg.TLS = tlsCfg
-	fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
-		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
-
-	report, err := o.runWithView(ctx, cfg)
-	if report == nil {
-		if err != nil {
-			return fmt.Errorf("bench %s: %w", cfg.Addr, describeRPCError(err))
-		}
-		return errors.New("bench: no report")
-	}
-	if werr := o.writeReport(report); werr != nil {
-		return werr
-	}
-	// A run the user ended early (q, Ctrl-C) still printed its report: a
-	// success. Anything else that went wrong is a failure after the report.
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("bench %s: %w", cfg.Addr, err)
-	}
-	if report.Clients.Connected == 0 && !report.Interrupted {
-		return fmt.Errorf("bench %s: no client connected", cfg.Addr)
+		cfg.TLS = tlsCfg
 	}
 	return nil
 }
