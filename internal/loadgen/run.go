@@ -92,7 +92,10 @@ func (r *runner) run(ctx context.Context) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	clientCtx, stopClients := context.WithCancel(ctx)
+	// The clients outlive ctx: when ctx ends the window is closed first,
+	// and only then are the streams torn down, so their RST_STREAM and
+	// GOAWAY frames stay out of the figures.
+	clientCtx, stopClients := context.WithCancel(context.WithoutCancel(ctx))
 	r.feed.start(r)
 	stop := sync.OnceFunc(func() {
 		stopClients()
@@ -146,7 +149,7 @@ func (r *runner) begin(ctx context.Context) (report.Measurement, error) {
 // connected or given up. It fails when ctx ends, or when no client
 // connected at all.
 func (r *runner) rampUp(ctx, clientCtx context.Context, m *report.Measurement) error {
-	r.startClients(clientCtx)
+	r.startClients(ctx, clientCtx)
 	select {
 	case <-r.tally.allResolved:
 	case <-ctx.Done():
@@ -162,10 +165,10 @@ func (r *runner) rampUp(ctx, clientCtx context.Context, m *report.Measurement) e
 	return nil
 }
 
-// startClients starts each client's goroutine when the pacer says. Connects
-// run in the clients' goroutines, so a slow server slows the ramp only
-// through ConnectParallel.
-func (r *runner) startClients(ctx context.Context) {
+// startClients starts each client's goroutine, with clientCtx, when the
+// pacer says, until ctx ends. Connects run in the clients' goroutines, so a
+// slow server slows the ramp only through ConnectParallel.
+func (r *runner) startClients(ctx, clientCtx context.Context) {
 	clock := r.cfg.Clock
 	for i := range r.cfg.Clients {
 		if wait := r.cfg.Pacer.Pace(clock.Now().Sub(r.started), i); wait > 0 {
@@ -177,7 +180,7 @@ func (r *runner) startClients(ctx context.Context) {
 			return
 		}
 		r.pool.wg.Add(1)
-		go r.runClient(ctx, i)
+		go r.runClient(clientCtx, i)
 	}
 }
 
