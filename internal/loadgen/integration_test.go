@@ -303,7 +303,7 @@ func TestRunNoServer(t *testing.T) {
 	}
 }
 
-func closeTo(a, b float64) bool {
+func closeTo(a, b report.Figure) bool {
 	d := a - b
 	return d < 1e-9 && d > -1e-9
 }

@@ -208,7 +208,7 @@ func (r *runner) snapshot(s *rates) Snapshot {
 		snap.RampRate = float64(connected) / snap.PhaseElapsed.Seconds()
 	}
 	if l := snap.PerHeartbeat; l.Heartbeats > 0 {
-		snap.Projection = report.Project(l.SocketIn+l.SocketOut+snap.Model.TCPIP, r.cfg.ProjectInterval, r.cfg.Scales, snap.Model)
+		snap.Projection = report.Project(report.Figure(l.SocketIn+l.SocketOut+snap.Model.TCPIP), r.cfg.ProjectInterval, r.cfg.Scales, snap.Model)
 	}
 	in, out := cur.SocketIn(tls), cur.SocketOut(tls)
 	if mark.phase == PhaseDone && mark.length > 0 {

@@ -15,7 +15,7 @@ import (
 // and one segment's headers.
 func estimate(s loadgen.Snapshot) loadgen.Snapshot {
 	l := s.PerHeartbeat
-	s.Projection = report.Project(l.SocketIn+l.SocketOut+s.Model.TCPIP, 15*time.Second, s.Config.Scales, s.Model)
+	s.Projection = report.Project(report.Figure(l.SocketIn+l.SocketOut+s.Model.TCPIP), 15*time.Second, s.Config.Scales, s.Model)
 	return s
 }
 

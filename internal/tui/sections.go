@@ -338,7 +338,7 @@ func (m Model) projection() []string {
 	measured := m.snap.PerHeartbeat.Heartbeats > 0
 	head := "projection @" + units.Interval(time.Duration(p.IntervalMS*float64(time.Millisecond)))
 	if measured {
-		head += "  " + units.Fixed(p.IPBytesPerHeartbeat, 2) + " B/hb (est.)"
+		head += "  " + units.Fixed(float64(p.IPBytesPerHeartbeat), 2) + " B/hb (est.)"
 	}
 	scales := m.snap.Config.Scales
 	clientsW := len("per client")
@@ -349,14 +349,14 @@ func (m Model) projection() []string {
 	lines = append(lines, st.head(head))
 	perClient := "-"
 	if measured {
-		perClient = units.Whole(p.BytesPerClientDay) + " B/day"
+		perClient = units.Whole(float64(p.BytesPerClientDay)) + " B/day"
 	}
 	lines = append(lines, st.label(padLeft("per client", clientsW))+"  "+perClient)
 	for i, n := range scales {
 		day, mbit := "-", "-"
 		if measured && i < len(p.Scales) {
-			day = units.PerDay(p.Scales[i].BytesPerDay)
-			mbit = units.Mbit(p.Scales[i].MbitPerS)
+			day = units.PerDay(float64(p.Scales[i].BytesPerDay))
+			mbit = units.Mbit(float64(p.Scales[i].MbitPerS))
 		}
 		lines = append(lines, st.label(padLeft(units.Count(n), clientsW))+"  "+padLeft(day, 13)+"  "+padLeft(mbit, 14))
 	}

@@ -38,9 +38,7 @@ func Rate(bytesPerSec float64) string { return Bytes(bytesPerSec) + "/s" }
 func PerDay(bytesPerDay float64) string { return Bytes(bytesPerDay) + "/day" }
 
 // Mbit formats a bit rate given in Mbit/s: 1.814 Mbit/s.
-func Mbit(mbitPerSec float64) string {
-	return strconv.FormatFloat(mbitPerSec, 'f', 3, 64) + " Mbit/s"
-}
+func Mbit(mbitPerSec float64) string { return Fixed(mbitPerSec, 3) + " Mbit/s" }
 
 // IEC formats a memory size in binary units: 512 B, 40.2 KiB, 412.00 MiB,
 // 3.00 GiB.
@@ -99,8 +97,13 @@ func group(s string) string {
 }
 
 // Fixed formats f with n decimals: a per-heartbeat byte figure (33.00),
-// a rate of events (653.2).
-func Fixed(f float64, n int) string { return strconv.FormatFloat(f, 'f', n, 64) }
+// a rate of events (653.2); NaN (nothing measured) and infinities are "-".
+func Fixed(f float64, n int) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "-"
+	}
+	return strconv.FormatFloat(f, 'f', n, 64)
+}
 
 // PerSecond formats an event rate: 653.2/s.
 func PerSecond(f float64) string { return Fixed(f, 1) + "/s" }

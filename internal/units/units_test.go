@@ -91,6 +91,18 @@ func TestDuration(t *testing.T) {
 	}
 }
 
+func TestFixed(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		n    int
+		want string
+	}{{33, 2, "33.00"}, {653.25, 1, "653.2"}, {math.NaN(), 2, "-"}, {math.Inf(-1), 1, "-"}} {
+		if got := Fixed(c.in, c.n); got != c.want {
+			t.Errorf("Fixed(%v, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
 func TestClock(t *testing.T) {
 	for _, c := range []struct {
 		in   time.Duration

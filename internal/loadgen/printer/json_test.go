@@ -56,6 +56,68 @@ func tlsMeasurement() report.Measurement {
 	return m
 }
 
+// noWindow is a run interrupted during the ramp: 7 of 10 clients
+// connected, nothing measured.
+func noWindow() report.Measurement {
+	m := reporttest.Memory(reporttest.H2C())
+	m.Interrupted = report.PhaseRamp
+	m.Connected, m.ConnectionsOpened = 7, 7
+	m.Warmup, m.Window, m.Heartbeats = 0, 0, 0
+	m.Counters, m.TCP, m.Gaps = report.Counters{}, report.TCPTotals{}, report.Gaps{}
+	return m
+}
+
+// Without a window, every measured per-heartbeat figure is null in JSON,
+// not 0; the keys stay.
+func TestWriteJSONNoWindow(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, report.Build(noWindow()), flagNames); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) (any, bool) {
+		var v any = doc
+		for _, k := range strings.Split(path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m[k]; !ok {
+				return nil, false
+			}
+		}
+		return v, true
+	}
+	for _, p := range []string{
+		"bytes.protobuf_per_heartbeat", "bytes.socket_in_per_heartbeat", "bytes.ip_per_heartbeat",
+		"segments.per_heartbeat", "heartbeats.per_second",
+		"projection.ip_bytes_per_heartbeat", "projection.bytes_per_client_day",
+	} {
+		if v, ok := get(p); !ok || v != nil {
+			t.Errorf("%s = %v (present %v), want null", p, v, ok)
+		}
+	}
+	for _, p := range []string{"clients.connected", "memory.client_bytes_per_stream", "projection.model_bytes_per_client_day"} {
+		if v, ok := get(p); !ok || v == nil {
+			t.Errorf("%s = %v (present %v), want a number", p, v, ok)
+		}
+	}
+	layers, _ := doc["layers"].([]any)
+	for _, l := range layers {
+		row := l.(map[string]any)
+		if row["measured"] != nil || row["diff"] != nil {
+			t.Errorf("layer %v %v: measured %v diff %v, want null null", row["layer"], row["direction"], row["measured"], row["diff"])
+		}
+	}
+	scales, _ := doc["projection"].(map[string]any)["scales"].([]any)
+	if len(scales) != 3 || scales[0].(map[string]any)["bytes_per_day"] != nil {
+		t.Errorf("projection.scales = %v, want three rows with null bytes_per_day", scales)
+	}
+}
+
 // flagNames stands for the CLI's naming of hints.
 func flagNames(h report.Hint) string {
 	f := "--" + strings.ToLower(h.Field)

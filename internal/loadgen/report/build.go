@@ -13,22 +13,23 @@ func msDur(v float64) time.Duration { return time.Duration(v * float64(time.Mill
 
 func ptr(f float64) *float64 { return &f }
 
-// perHB divides a window count by the heartbeats in it, 0 without any.
+// perHB divides a window count by the heartbeats in it; without any, the
+// figure is missing.
 type perHB float64
 
-func (h perHB) of(n uint64) float64 {
+func (h perHB) of(n uint64) Figure {
 	if h == 0 {
-		return 0
+		return Missing
 	}
-	return float64(n) / float64(h)
+	return Figure(float64(n) / float64(h))
 }
 
 // ofDiff divides a - b, which may be negative at a window's edges.
-func (h perHB) ofDiff(a, b uint64) float64 {
+func (h perHB) ofDiff(a, b uint64) Figure {
 	if h == 0 {
-		return 0
+		return Missing
 	}
-	return float64(int64(a)-int64(b)) / float64(h)
+	return Figure(float64(int64(a)-int64(b)) / float64(h))
 }
 
 // Build computes the report of m. It is pure: the same Measurement always
@@ -115,8 +116,9 @@ func heartbeats(m *Measurement) HeartbeatsReport {
 		SilentStreams:  m.Silent,
 		GapBuckets:     gapBucketsReport(g.Buckets),
 	}
+	h.PerSecond = Missing
 	if m.Window > 0 {
-		h.PerSecond = float64(onWire) / m.Window.Seconds()
+		h.PerSecond = Figure(float64(onWire) / m.Window.Seconds())
 	}
 	return h
 }
@@ -153,7 +155,7 @@ func bytesReport(m *Measurement, hb perHB) BytesReport {
 		ResidualIn:                   w.H2In.Residual(),
 		ResidualOut:                  w.H2Out.Residual(),
 	}
-	if tls {
+	if tls { // without TLS there is no record overhead: 0
 		b.TLSOverheadInPerHeartbeat = hb.ofDiff(socketIn, w.H2In.Bytes)
 		b.TLSOverheadOutPerHeartbeat = hb.ofDiff(socketOut, w.H2Out.Bytes)
 		b.TLSResidualIn = w.TLSIn.Residual()

@@ -13,8 +13,9 @@ import (
 func TestBuildReportArithmetic(t *testing.T) {
 	r := report.Build(reporttest.H2C())
 	checks := []struct {
-		name      string
-		got, want float64
+		name string
+		got  report.Figure
+		want float64
 	}{
 		{"protobuf_per_heartbeat", r.Bytes.ProtobufPerHeartbeat, 19},
 		{"grpc_prefix_per_heartbeat", r.Bytes.GRPCPrefixPerHeartbeat, 5},
@@ -24,15 +25,15 @@ func TestBuildReportArithmetic(t *testing.T) {
 		{"ip_in_per_heartbeat", r.Bytes.IPInPerHeartbeat, 85},
 		{"ip_per_heartbeat", r.Bytes.IPPerHeartbeat, 85},
 		{"segments.per_heartbeat", r.Segments.PerHeartbeat, 1},
-		{"segments.header_bytes_per_segment", r.Segments.HeaderBytesPerSegment, 52},
+		{"segments.header_bytes_per_segment", report.Figure(r.Segments.HeaderBytesPerSegment), 52},
 		{"heartbeats.per_second", r.Heartbeats.PerSecond, 100.0 / 150},
-		{"projection.heartbeats_per_client_day", r.Projection.HeartbeatsPerClientDay, 5760},
+		{"projection.heartbeats_per_client_day", report.Figure(r.Projection.HeartbeatsPerClientDay), 5760},
 		// 85 bytes every 15s: 85 × 5760.
 		{"projection.bytes_per_client_day", r.Projection.BytesPerClientDay, 489_600},
-		{"projection.model_bytes_per_client_day", r.Projection.ModelBytesPerClientDay, 489_600},
+		{"projection.model_bytes_per_client_day", report.Figure(r.Projection.ModelBytesPerClientDay), 489_600},
 	}
 	for _, c := range checks {
-		if math.Abs(c.got-c.want) > 1e-9 {
+		if math.Abs(float64(c.got)-c.want) > 1e-9 {
 			t.Errorf("report.Build() %s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
@@ -46,11 +47,11 @@ func TestBuildReportArithmetic(t *testing.T) {
 	}
 	for i, w := range wantScales {
 		g := r.Projection.Scales[i]
-		if g.Clients != w.Clients || math.Abs(g.BytesPerDay-w.BytesPerDay) > 1e-3 || math.Abs(g.MbitPerS-w.MbitPerS) > 1e-9 {
+		if g.Clients != w.Clients || math.Abs(float64(g.BytesPerDay-w.BytesPerDay)) > 1e-3 || math.Abs(float64(g.MbitPerS-w.MbitPerS)) > 1e-9 {
 			t.Errorf("projection.scales[%d] = %+v, want %+v", i, g, w)
 		}
 	}
-	if got := r.Projection.Scales[0].MbitPerS; math.Abs(got-0.45333333) > 1e-6 {
+	if got := float64(r.Projection.Scales[0].MbitPerS); math.Abs(got-0.45333333) > 1e-6 {
 		t.Errorf("10k clients = %v Mbit/s, want 0.4533", got)
 	}
 	for _, l := range r.Layers {
@@ -124,8 +125,12 @@ func TestBuildReportNoHeartbeats(t *testing.T) {
 	m.Counters = report.Counters{}
 	m.TCP = report.TCPTotals{}
 	r := report.Build(m)
-	if r.Bytes.IPPerHeartbeat != 0 || r.Projection.BytesPerClientDay != 0 {
-		t.Errorf("ip_per_heartbeat %v bytes_per_client_day %v, want 0 0", r.Bytes.IPPerHeartbeat, r.Projection.BytesPerClientDay)
+	if r.Bytes.IPPerHeartbeat.OK() || r.Projection.BytesPerClientDay.OK() || r.Segments.PerHeartbeat.OK() {
+		t.Errorf("ip_per_heartbeat %v bytes_per_client_day %v segments %v, want all missing",
+			r.Bytes.IPPerHeartbeat, r.Projection.BytesPerClientDay, r.Segments.PerHeartbeat)
+	}
+	if !r.Heartbeats.PerSecond.OK() || r.Heartbeats.PerSecond != 0 {
+		t.Errorf("heartbeats.per_second = %v, want 0: the window was measured", r.Heartbeats.PerSecond)
 	}
 	if !hasNote(r, "No heartbeat arrived") {
 		t.Errorf("notes = %q, want one saying no heartbeat arrived", r.Notes)

@@ -7,10 +7,10 @@ import "galaxy/galaxyctl/internal/loadgen/wire"
 func layers(r *Report, w *Counters, hb perHB, model Model) []LayerRow {
 	b := &r.Bytes
 	s := &r.Segments
-	row := func(layer, dir, unit string, measured float64, model *float64) LayerRow {
+	row := func(layer, dir, unit string, measured Figure, model *float64) LayerRow {
 		lr := LayerRow{Layer: layer, Direction: dir, Unit: unit, Measured: measured, Model: model}
-		if model != nil {
-			lr.Diff = ptr(measured - *model)
+		if model != nil && measured.OK() {
+			lr.Diff = ptr(float64(measured) - *model)
 		}
 		return lr
 	}

@@ -28,7 +28,7 @@ func notes(m *Measurement, r *Report) []Note {
 		return n
 	}
 	if m.Counters.H2In.Heartbeats == 0 {
-		n.add("No heartbeat arrived in the %s window, so every per-heartbeat figure is 0. Is the gateway's heartbeat interval longer than the window, or are its heartbeats off?",
+		n.add("No heartbeat arrived in the %s window, so there are no per-heartbeat figures. Is the gateway's heartbeat interval longer than the window, or are its heartbeats off?",
 			roundDur(m.Window))
 		memoryNotes(&n, m, r)
 		return n
@@ -84,7 +84,7 @@ func wireNotes(n *notesBuilder, m *Measurement, r *Report) {
 
 	// What the client sends back, against the heartbeat itself.
 	dataFrame := perFloat(w.H2In.FrameBytes(wire.KindData), hbs)
-	if replies := b.ClientRepliesPerHeartbeat + b.ServerPingsPerHeartbeat; replies > dataFrame {
+	if replies := float64(b.ClientRepliesPerHeartbeat + b.ServerPingsPerHeartbeat); replies > dataFrame {
 		out := &w.H2Out
 		detail := "WINDOW_UPDATE " + units.Fixed(perFloat(out.FrameBytes(wire.KindWindowUpdate), hbs), 1) +
 			", PING " + units.Fixed(perFloat(out.FrameBytes(wire.KindPing), hbs), 1) +
@@ -99,7 +99,7 @@ func wireNotes(n *notesBuilder, m *Measurement, r *Report) {
 	}
 	if b.ServerPingsPerHeartbeat > 0 && w.H2In.Frames[wire.KindPing] > 0 {
 		n.add("The server sent %d PING frames of its own in the window (keepalive?), %.1f bytes per heartbeat with the client's acks.",
-			w.H2In.Frames[wire.KindPing], b.ServerPingsPerHeartbeat+perFloat(w.H2Out.FrameBytes(wire.KindPingAck), hbs))
+			w.H2In.Frames[wire.KindPing], float64(b.ServerPingsPerHeartbeat)+perFloat(w.H2Out.FrameBytes(wire.KindPingAck), hbs))
 	}
 }
 

@@ -5,7 +5,9 @@ import "time"
 // Report is the result of a run. Per-heartbeat figures are deltas over the
 // measurement window divided by the heartbeats decoded on the wire in it
 // (Heartbeats.OnWire), so bytes, frames and heartbeats come from the same
-// consistent readings. JSON keys are snake_case and stable.
+// consistent readings; they are Figures, missing (null in JSON) when the
+// run has no window or no heartbeat in it. JSON keys are snake_case and
+// stable.
 type Report struct {
 	Config      ConfigEcho       `json:"config"`
 	StartedAt   time.Time        `json:"started_at"`
@@ -80,7 +82,7 @@ type HeartbeatsReport struct {
 	// heartbeats in flight at the window's edges.
 	OnWire         uint64  `json:"on_wire"`
 	OtherMessages  uint64  `json:"other_messages"`
-	PerSecond      float64 `json:"per_second"`
+	PerSecond      Figure  `json:"per_second"`
 	IntervalMS     float64 `json:"interval_ms"`
 	IntervalSource string  `json:"interval_source"`
 	Gaps           uint64  `json:"gaps"`
@@ -109,31 +111,31 @@ type GapBucketReport struct {
 // BytesReport is the bytes per heartbeat at each layer. "In" is server to
 // client, "out" client to server.
 type BytesReport struct {
-	ProtobufPerHeartbeat         float64 `json:"protobuf_per_heartbeat"`
-	GRPCPrefixPerHeartbeat       float64 `json:"grpc_prefix_per_heartbeat"`
-	HTTP2FrameHeaderPerHeartbeat float64 `json:"http2_frame_header_per_heartbeat"` // DATA frame headers, in
+	ProtobufPerHeartbeat         Figure `json:"protobuf_per_heartbeat"`
+	GRPCPrefixPerHeartbeat       Figure `json:"grpc_prefix_per_heartbeat"`
+	HTTP2FrameHeaderPerHeartbeat Figure `json:"http2_frame_header_per_heartbeat"` // DATA frame headers, in
 	// HTTP2PerHeartbeat is every HTTP/2 byte the server sent: the DATA
 	// frames and any PING, PING ack, WINDOW_UPDATE or SETTINGS.
-	HTTP2PerHeartbeat    float64 `json:"http2_per_heartbeat"`
-	HTTP2OutPerHeartbeat float64 `json:"http2_out_per_heartbeat"`
+	HTTP2PerHeartbeat    Figure `json:"http2_per_heartbeat"`
+	HTTP2OutPerHeartbeat Figure `json:"http2_out_per_heartbeat"`
 	// ClientRepliesPerHeartbeat is the client's frames other than its
 	// requests (WINDOW_UPDATE, PING, PING ack, SETTINGS ack, ...).
-	ClientRepliesPerHeartbeat float64 `json:"client_replies_per_heartbeat"`
+	ClientRepliesPerHeartbeat Figure `json:"client_replies_per_heartbeat"`
 	// ServerPingsPerHeartbeat is the server's PING and PING ack frames.
-	ServerPingsPerHeartbeat     float64 `json:"server_pings_per_heartbeat"`
-	TLSOverheadInPerHeartbeat   float64 `json:"tls_overhead_in_per_heartbeat"`
-	TLSOverheadOutPerHeartbeat  float64 `json:"tls_overhead_out_per_heartbeat"`
-	SocketInPerHeartbeat        float64 `json:"socket_in_per_heartbeat"`
-	SocketOutPerHeartbeat       float64 `json:"socket_out_per_heartbeat"`
-	TCPIPHeadersInPerHeartbeat  float64 `json:"tcp_ip_headers_in_per_heartbeat"`
-	TCPIPHeadersOutPerHeartbeat float64 `json:"tcp_ip_headers_out_per_heartbeat"`
-	IPInPerHeartbeat            float64 `json:"ip_in_per_heartbeat"`
-	IPOutPerHeartbeat           float64 `json:"ip_out_per_heartbeat"`
+	ServerPingsPerHeartbeat     Figure `json:"server_pings_per_heartbeat"`
+	TLSOverheadInPerHeartbeat   Figure `json:"tls_overhead_in_per_heartbeat"`
+	TLSOverheadOutPerHeartbeat  Figure `json:"tls_overhead_out_per_heartbeat"`
+	SocketInPerHeartbeat        Figure `json:"socket_in_per_heartbeat"`
+	SocketOutPerHeartbeat       Figure `json:"socket_out_per_heartbeat"`
+	TCPIPHeadersInPerHeartbeat  Figure `json:"tcp_ip_headers_in_per_heartbeat"`
+	TCPIPHeadersOutPerHeartbeat Figure `json:"tcp_ip_headers_out_per_heartbeat"`
+	IPInPerHeartbeat            Figure `json:"ip_in_per_heartbeat"`
+	IPOutPerHeartbeat           Figure `json:"ip_out_per_heartbeat"`
 	// IPPerHeartbeat is both directions: socket payload plus TCP/IP
 	// headers of every segment, ACKs included.
-	IPPerHeartbeat float64 `json:"ip_per_heartbeat"`
-	SocketIn       uint64  `json:"socket_in"`
-	SocketOut      uint64  `json:"socket_out"`
+	IPPerHeartbeat Figure `json:"ip_per_heartbeat"`
+	SocketIn       uint64 `json:"socket_in"`
+	SocketOut      uint64 `json:"socket_out"`
 	// Residuals are socket (or TLS plaintext) bytes of the window not
 	// attributed to a frame: 0 when the decoders are in step.
 	ResidualIn     int64 `json:"residual_in"`
@@ -144,13 +146,13 @@ type BytesReport struct {
 
 // SegmentsReport is TCP segments per heartbeat, from TCP_INFO.
 type SegmentsReport struct {
-	PerHeartbeat           float64 `json:"per_heartbeat"`
-	InPerHeartbeat         float64 `json:"in_per_heartbeat"`
-	OutPerHeartbeat        float64 `json:"out_per_heartbeat"`
-	DataInPerHeartbeat     float64 `json:"data_in_per_heartbeat"`
-	DataOutPerHeartbeat    float64 `json:"data_out_per_heartbeat"`
-	PureAckInPerHeartbeat  float64 `json:"pure_ack_in_per_heartbeat"`
-	PureAckOutPerHeartbeat float64 `json:"pure_ack_out_per_heartbeat"`
+	PerHeartbeat           Figure `json:"per_heartbeat"`
+	InPerHeartbeat         Figure `json:"in_per_heartbeat"`
+	OutPerHeartbeat        Figure `json:"out_per_heartbeat"`
+	DataInPerHeartbeat     Figure `json:"data_in_per_heartbeat"`
+	DataOutPerHeartbeat    Figure `json:"data_out_per_heartbeat"`
+	PureAckInPerHeartbeat  Figure `json:"pure_ack_in_per_heartbeat"`
+	PureAckOutPerHeartbeat Figure `json:"pure_ack_out_per_heartbeat"`
 	// HeaderBytesPerSegment is the TCP/IP header size assumed per
 	// segment: 52 for IPv4 with timestamps (20 + 20 + 12).
 	HeaderBytesPerSegment float64 `json:"header_bytes_per_segment"`
@@ -199,7 +201,7 @@ type LayerRow struct {
 	Layer     string   `json:"layer"`
 	Direction string   `json:"direction"` // in, out or both
 	Unit      string   `json:"unit"`      // bytes or segments, per heartbeat
-	Measured  float64  `json:"measured"`
+	Measured  Figure   `json:"measured"`
 	Model     *float64 `json:"model"`
 	Diff      *float64 `json:"diff"`
 }
@@ -212,27 +214,27 @@ type FramesReport struct {
 
 // FrameRow is the frames of one type in one direction over the window.
 type FrameRow struct {
-	Type               string  `json:"type"`
-	Frames             uint64  `json:"frames"`
-	Bytes              uint64  `json:"bytes"` // headers and payloads
-	FramesPerHeartbeat float64 `json:"frames_per_heartbeat"`
-	BytesPerHeartbeat  float64 `json:"bytes_per_heartbeat"`
+	Type               string `json:"type"`
+	Frames             uint64 `json:"frames"`
+	Bytes              uint64 `json:"bytes"` // headers and payloads
+	FramesPerHeartbeat Figure `json:"frames_per_heartbeat"`
+	BytesPerHeartbeat  Figure `json:"bytes_per_heartbeat"`
 }
 
 // TLSReport is TLS records by type in each direction.
 type TLSReport struct {
 	In                     []RecordRow `json:"in"`
 	Out                    []RecordRow `json:"out"`
-	RecordsInPerHeartbeat  float64     `json:"records_in_per_heartbeat"`
-	RecordsOutPerHeartbeat float64     `json:"records_out_per_heartbeat"`
+	RecordsInPerHeartbeat  Figure      `json:"records_in_per_heartbeat"`
+	RecordsOutPerHeartbeat Figure      `json:"records_out_per_heartbeat"`
 }
 
 // RecordRow is the records of one content type in one direction.
 type RecordRow struct {
-	Type              string  `json:"type"`
-	Records           uint64  `json:"records"`
-	Bytes             uint64  `json:"bytes"` // headers and payloads
-	BytesPerHeartbeat float64 `json:"bytes_per_heartbeat"`
+	Type              string `json:"type"`
+	Records           uint64 `json:"records"`
+	Bytes             uint64 `json:"bytes"` // headers and payloads
+	BytesPerHeartbeat Figure `json:"bytes_per_heartbeat"`
 }
 
 // MemoryReport is bench's own memory and, with ServerMetricsURL, the
@@ -278,9 +280,9 @@ type ErrorsReport struct {
 // ProjectInterval, per client and for each fleet size.
 type ProjectionReport struct {
 	IntervalMS             float64 `json:"interval_ms"`
-	IPBytesPerHeartbeat    float64 `json:"ip_bytes_per_heartbeat"`
+	IPBytesPerHeartbeat    Figure  `json:"ip_bytes_per_heartbeat"`
 	HeartbeatsPerClientDay float64 `json:"heartbeats_per_client_day"`
-	BytesPerClientDay      float64 `json:"bytes_per_client_day"`
+	BytesPerClientDay      Figure  `json:"bytes_per_client_day"`
 	// ModelBytesPerClientDay is DESIGN.md's heartbeat alone (85 bytes for
 	// h2c, 107 for TLS), without the client's side.
 	ModelBytesPerClientDay float64    `json:"model_bytes_per_client_day"`
@@ -289,7 +291,7 @@ type ProjectionReport struct {
 
 // ScaleRow is the projection for one fleet size.
 type ScaleRow struct {
-	Clients     int     `json:"clients"`
-	BytesPerDay float64 `json:"bytes_per_day"`
-	MbitPerS    float64 `json:"mbit_per_s"`
+	Clients     int    `json:"clients"`
+	BytesPerDay Figure `json:"bytes_per_day"`
+	MbitPerS    Figure `json:"mbit_per_s"`
 }
