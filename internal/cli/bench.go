@@ -121,7 +121,7 @@ early and still prints the report); the report goes to stdout.`,
 	fs.StringVar(&o.clientWindow, "client-window", loadgen.WindowDynamic, "client flow-control window: "+joinOr(benchWindows)+" (dynamic is grpc-go's default BDP probing)")
 	fs.DurationVar(&o.heartbeat, "heartbeat", time.Second, "the embedded gateway's heartbeat interval (ignored with --addr: learned from the gaps)")
 	fs.DurationVar(&o.projectInterval, "project-interval", loadgen.DefaultProjectInterval, "heartbeat interval of the fleet projection")
-	fs.StringVar(&o.scales, "scales", joinInts(loadgen.DefaultScales()), "fleet sizes of the projection, comma-separated")
+	fs.StringVar(&o.scales, "scales", joinInts(loadgen.DefaultScales()), "fleet sizes of the projection, comma-separated; k and M suffixes allowed (10k,1M)")
 	fs.StringVar(&o.serverMetrics, "server-metrics", "", "Prometheus /metrics URL of an external gateway, for its memory per stream")
 	fs.StringVarP(&o.output, "output", "o", "text", "report format on stdout: "+joinOr(benchOutputs))
 	fs.StringVar(&o.reportFile, "report", "", "also write the JSON report to this file")

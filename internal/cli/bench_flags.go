@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -58,15 +59,36 @@ func joinInts(ns []int) string {
 	return strings.Join(parts, ",")
 }
 
-// parseScales parses --scales: positive client counts separated by commas.
+// parseScales parses --scales: positive client counts separated by
+// commas, each a whole number with an optional k (thousand) or M
+// (million) suffix: 10k,100k,1M.
 func parseScales(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, usagef("--scales %q: want positive client counts separated by commas, like 10000,100000,1000000", s)
+		n, ok := parseCount(strings.TrimSpace(f))
+		if !ok {
+			return nil, usagef("--scales %q: want positive client counts separated by commas, like 10k,100k,1M or 10000,100000,1000000", s)
 		}
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// parseCount reads a positive count with an optional k or M suffix.
+func parseCount(f string) (int, bool) {
+	mult := 1
+	switch {
+	case strings.HasSuffix(f, "k"), strings.HasSuffix(f, "K"):
+		mult, f = 1_000, f[:len(f)-1]
+	case strings.HasSuffix(f, "M"):
+		mult, f = 1_000_000, f[:len(f)-1]
+	}
+	if f == "" || f[0] < '0' || f[0] > '9' {
+		return 0, false // no sign, no blank before a suffix
+	}
+	n, err := strconv.Atoi(f)
+	if err != nil || n < 1 || n > math.MaxInt/mult {
+		return 0, false
+	}
+	return n * mult, true
 }

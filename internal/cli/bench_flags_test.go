@@ -67,7 +67,7 @@ func TestBenchValidateFileLimit(t *testing.T) {
 	opts := func(limit uint64) *benchOptions {
 		return &benchOptions{g: &globalOptions{}, clients: 50_000, streamsPerConn: 1, duration: time.Second,
 			clientWindow: loadgen.WindowDynamic, heartbeat: time.Second, projectInterval: 15 * time.Second,
-			scales: "10000", output: "text", fileLimit: limit}
+			scales: "10k", output: "text", fileLimit: limit}
 	}
 	cmd := newBenchCmd(&globalOptions{}, nil)
 	err := opts(20_000).validate(cmd)
