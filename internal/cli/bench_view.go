@@ -106,10 +106,7 @@ func progressBars(snaps <-chan loadgen.Snapshot, w io.Writer, target int) {
 			length := s.PhaseLength
 			measure = p.AddBar(int64(length/time.Millisecond),
 				mpb.PrependDecorators(decor.Name("measure ", decor.WCSyncSpaceR), decor.Elapsed(decor.ET_STYLE_GO)),
-				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-					return fmt.Sprintf("%.0f heartbeats/s  in %s/s  out %s/s", last.HeartbeatsPerSec,
-						units.IEC(last.BytesInPerSec), units.IEC(last.BytesOutPerSec))
-				})),
+				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return trafficText(last) })),
 			)
 		}
 		if measure != nil && s.Phase == loadgen.PhaseMeasure {
@@ -135,10 +132,16 @@ func logLines(snaps <-chan loadgen.Snapshot, w io.Writer) {
 	var lastLine time.Duration
 	for s := range snaps {
 		if s.Phase != phase || s.Elapsed-lastLine >= 5*time.Second {
-			fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %d/%d  failed %d  heartbeats/s %.0f  in %s/s  out %s/s\n",
-				s.Phase, s.Elapsed.Seconds(), s.Connected, s.Target, s.Failed, s.HeartbeatsPerSec,
-				units.IEC(s.BytesInPerSec), units.IEC(s.BytesOutPerSec))
+			fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %s/%s  failed %s  %s\n",
+				s.Phase, s.Elapsed.Seconds(), units.Count(s.Connected), units.Count(s.Target), units.Count(s.Failed), trafficText(s))
 			phase, lastLine = s.Phase, s.Elapsed
 		}
 	}
+}
+
+// trafficText is the heartbeat and byte rates of s, as the live view reads
+// them: decimal SI for traffic.
+func trafficText(s loadgen.Snapshot) string {
+	return "heartbeats " + units.PerSecond(s.HeartbeatsPerSec) + "  in " + units.Rate(s.BytesInPerSec) +
+		"  out " + units.Rate(s.BytesOutPerSec)
 }
