@@ -88,7 +88,7 @@ func BenchmarkSnapshot(b *testing.B) {
 	var s rates
 	b.ReportAllocs()
 	for b.Loop() {
-		r.snapshot(&s)
+		r.snapshot(&s, nil)
 	}
 }
 
@@ -97,12 +97,21 @@ func TestCollectorWindow(t *testing.T) {
 	a := col.wrap(nopConn{})
 	buf := make([]byte, 64)
 	a.Read(buf)
-	base := col.startWindow()
+	period, base := col.startPeriod()
 	b := col.wrap(nopConn{}) // opened inside the window
 	a.Read(buf)
 	b.Read(buf)
+	if cur, _, ok := col.sample(period); !ok || cur.Sub(base).H2In.Heartbeats != 2 {
+		t.Errorf("sample(window) = %v heartbeats, ok %v; want 2, true", cur.Sub(base).H2In.Heartbeats, ok)
+	}
+	if _, _, ok := col.sample(period - 1); ok {
+		t.Errorf("sample(an earlier period) ok = true, want false")
+	}
 	b.Close()
 	end, tcp := col.endWindow()
+	if _, _, ok := col.sample(period); ok {
+		t.Errorf("sample(window) after its end ok = true, want false")
+	}
 	d := end.Sub(base)
 	if d.H2In.Heartbeats != 2 || d.H2In.Bytes != 66 || d.H2In.Residual() != 0 {
 		t.Errorf("window delta heartbeats %d bytes %d residual %d, want 2 66 0", d.H2In.Heartbeats, d.H2In.Bytes, d.H2In.Residual())

@@ -72,8 +72,6 @@ func (c *collector) wrap(raw net.Conn) *countedConn {
 	if a, ok := raw.RemoteAddr().(*net.TCPAddr); ok {
 		rec.ipv6 = a.IP.To4() == nil
 	}
-	c.opened.Add(1)
-	c.socks.register(rec)
 	var in, out wire.Feeder
 	if c.tls {
 		in, out = wire.NewTLSDecoder(&sh.c.TLSIn), wire.NewTLSDecoder(&sh.c.TLSOut)
@@ -84,7 +82,10 @@ func (c *collector) wrap(raw net.Conn) *countedConn {
 		c.closed.Add(1)
 		c.socks.unregister(rec)
 	})
+	// rec is complete before a sweep can see it.
 	rec.conn = wc
+	c.opened.Add(1)
+	c.socks.register(rec)
 	return &countedConn{Conn: wc, shard: sh}
 }
 
@@ -98,21 +99,36 @@ func (c *collector) wrapTLS(raw net.Conn, plain net.Conn) net.Conn {
 	return wire.NewConn(plain, &sh.mu, wire.NewH2Decoder(&sh.c.H2In, false), wire.NewH2Decoder(&sh.c.H2Out, true), nil)
 }
 
-// startWindow reads every socket's TCP_INFO as its base and returns the
-// byte counters at the start of the window. No socket opens or closes
-// between the two readings.
-func (c *collector) startWindow() report.Counters {
+// startPeriod opens a period (the ramp, the warm-up, the window): it reads
+// every socket's TCP_INFO as its base and returns the period's number and
+// the byte counters at its start. No socket opens or closes between the
+// two readings.
+func (c *collector) startPeriod() (int, report.Counters) {
 	c.socks.mu.Lock()
 	defer c.socks.mu.Unlock()
-	c.socks.startWindowLocked()
-	return c.load()
+	period := c.socks.startLocked()
+	return period, c.load()
 }
 
-// endWindow returns the byte counters at the end of the window and the
-// TCP_INFO deltas of every socket over it.
+// sample returns the byte counters now and the TCP_INFO deltas of every
+// socket over period so far; ok is false once period is over.
+func (c *collector) sample(period int) (_ report.Counters, _ report.TCPTotals, ok bool) {
+	c.socks.mu.Lock()
+	defer c.socks.mu.Unlock()
+	if !c.socks.active || c.socks.period != period {
+		return report.Counters{}, report.TCPTotals{}, false
+	}
+	t := c.socks.sumLocked()
+	return c.load(), t, true
+}
+
+// endWindow closes the last period, the window, and returns the byte
+// counters at its end and the TCP_INFO deltas of every socket over it.
+// Sockets closed afterwards (the teardown) are counted nowhere.
 func (c *collector) endWindow() (report.Counters, report.TCPTotals) {
 	c.socks.mu.Lock()
 	defer c.socks.mu.Unlock()
-	t := c.socks.endWindowLocked()
+	t := c.socks.sumLocked()
+	c.socks.active = false
 	return c.load(), t
 }

@@ -32,6 +32,9 @@ const (
 	DefaultDuration        = 30 * time.Second
 	DefaultProjectInterval = 15 * time.Second
 	DefaultSnapshotEvery   = 250 * time.Millisecond
+	// DefaultLiveEvery is how often the live report is rebuilt: at most
+	// once a second, so its TCP_INFO sweep stays cheap at 100,000 sockets.
+	DefaultLiveEvery = time.Second
 	// DefaultStaticWindow is HTTP/2's initial window, the least grpc-go
 	// accepts; with it a static client announces nothing extra.
 	DefaultStaticWindow    = 65535
@@ -116,6 +119,11 @@ type Config struct {
 	OnSnapshot func(Snapshot)
 	// SnapshotEvery is the snapshot period; 0 means DefaultSnapshotEvery.
 	SnapshotEvery time.Duration
+	// LiveEvery is how often the snapshots' live report is rebuilt, with a
+	// TCP_INFO sweep of every socket and a scrape of ServerMetricsURL; 0
+	// means DefaultLiveEvery. A slow sweep stretches it, so the sweep never
+	// takes more than a tenth of the time.
+	LiveEvery time.Duration
 	// Dial opens a client connection to addr, bound to local when it is
 	// valid; nil means a net.Dialer. A connection that implements
 	// syscall.Conn gets TCP_INFO figures.

@@ -153,6 +153,12 @@ func (c *Config) fillSeams() error {
 	if c.SnapshotEvery < 0 {
 		return &ConfigError{Field: "SnapshotEvery", Value: c.SnapshotEvery, Accepted: "a duration greater than 0"}
 	}
+	if c.LiveEvery == 0 {
+		c.LiveEvery = DefaultLiveEvery
+	}
+	if c.LiveEvery < 0 {
+		return &ConfigError{Field: "LiveEvery", Value: c.LiveEvery, Accepted: "a duration greater than 0"}
+	}
 	if c.Clock == nil {
 		c.Clock = SystemClock{}
 	}

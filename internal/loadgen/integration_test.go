@@ -82,6 +82,7 @@ func baseConfig(addr string) Config {
 		Duration:         690 * time.Millisecond,
 		ExpectedInterval: testInterval,
 		SnapshotEvery:    20 * time.Millisecond,
+		LiveEvery:        40 * time.Millisecond,
 	}
 }
 
@@ -162,8 +163,8 @@ func TestRunStatic(t *testing.T) {
 		t.Fatal("OnSnapshot never called")
 	}
 	last := all[len(all)-1]
-	if last.Phase != PhaseDone || last.Connected != testClients || last.PerHeartbeat.HTTP2In != 33 {
-		t.Errorf("last snapshot phase %s connected %d http2 in %v, want done %d 33", last.Phase, last.Connected, last.PerHeartbeat.HTTP2In, testClients)
+	if last.Phase != PhaseDone || last.Connected != testClients || last.Report != rep {
+		t.Errorf("last snapshot phase %s connected %d report %p, want done %d and the report Run returned (%p)", last.Phase, last.Connected, last.Report, testClients, rep)
 	}
 	seen := map[Phase]bool{}
 	for _, s := range all {
@@ -266,7 +267,7 @@ func TestRunInterrupted(t *testing.T) {
 	cfg.Warmup = -1
 	cfg.Duration = time.Minute
 	cfg.OnSnapshot = func(s Snapshot) {
-		if s.Phase == PhaseMeasure && s.PerHeartbeat.Heartbeats >= testClients {
+		if s.ReportPhase == PhaseMeasure && s.Report.Heartbeats.OnWire >= testClients {
 			cancel()
 		}
 	}

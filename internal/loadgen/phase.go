@@ -20,12 +20,19 @@ const (
 	PhaseDone    = report.PhaseDone
 )
 
-// phaseMark is what the run goroutine publishes at each phase change.
+// phaseMark is what the run goroutine publishes at each phase change:
+// what the live figures of the phase are counted from.
 type phaseMark struct {
 	phase  Phase
 	start  time.Time
-	length time.Duration
-	base   report.Counters
+	length time.Duration // planned; 0 for the ramp
+	// period is the collector's period of the phase; base its byte
+	// counters, hbBase and otherBase the streams' messages at its start.
+	period            int
+	base              report.Counters
+	hbBase, otherBase uint64
+	// ramp and warmup are the lengths of the phases before, once over.
+	ramp, warmup time.Duration
 	// end and gaps freeze the window's counters and gaps, so the final
 	// snapshot shows the window, not the shutdown.
 	end  *report.Counters

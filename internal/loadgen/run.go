@@ -25,9 +25,11 @@ type runner struct {
 	gaps   *gapRecorder // heartbeat gaps (gaps.go)
 	phases phases       // where the run is (phase.go)
 	feed   feed         // the live snapshots (snapshot.go)
+	live   live         // the live report, rebuilt at most every LiveEvery (live.go)
 
 	started   time.Time
 	memBefore report.MemSample
+	srvBefore *report.ServerSample
 }
 
 // Run simulates cfg.Clients idle clients against cfg.Addr and measures
@@ -97,13 +99,17 @@ func (r *runner) run(ctx context.Context) (*report.Report, error) {
 	// GOAWAY frames stay out of the figures.
 	clientCtx, stopClients := context.WithCancel(context.WithoutCancel(ctx))
 	r.feed.start(r)
+	r.live.start(r)
 	stop := sync.OnceFunc(func() {
 		stopClients()
 		r.pool.wg.Wait()
 		r.pool.closeConns()
-		r.feed.stop()
+		r.live.stop()
 	})
-	defer stop()
+	defer func() {
+		stop()
+		r.feed.stop(nil) // a run that ends without a report
+	}()
 
 	if err := r.rampUp(ctx, clientCtx, &m); err != nil {
 		if ctx.Err() == nil {
@@ -137,11 +143,13 @@ func (r *runner) begin(ctx context.Context) (report.Measurement, error) {
 		if err != nil {
 			return m, fmt.Errorf("server metrics before the ramp: %w", err)
 		}
-		m.ServerBefore = &s
+		r.srvBefore = &s
+		m.ServerBefore = r.srvBefore
 	}
 	r.memBefore = probe.ReadMemory(true)
 	m.MemBefore = r.memBefore
-	r.phases.set(phaseMark{phase: PhaseRamp, start: r.started})
+	period, base := r.col.startPeriod()
+	r.phases.set(phaseMark{phase: PhaseRamp, start: r.started, period: period, base: base})
 	return m, nil
 }
 
@@ -189,7 +197,9 @@ func (r *runner) startClients(ctx, clientCtx context.Context) {
 func (r *runner) warmUp(ctx context.Context, m *report.Measurement) error {
 	clock := r.cfg.Clock
 	rampEnd := r.started.Add(m.Ramp)
-	r.phases.set(phaseMark{phase: PhaseWarmup, start: rampEnd, length: r.cfg.Warmup, base: r.col.load()})
+	period, base := r.col.startPeriod()
+	r.phases.set(phaseMark{phase: PhaseWarmup, start: rampEnd, length: r.cfg.Warmup, period: period, base: base,
+		hbBase: r.tally.heartbeats.Load(), otherBase: r.tally.otherMessages.Load(), ramp: m.Ramp})
 	if err := sleepCtx(ctx, clock, r.cfg.Warmup); err != nil {
 		m.Warmup = clock.Now().Sub(rampEnd)
 		return err
@@ -213,12 +223,13 @@ func (r *runner) warmUp(ctx context.Context, m *report.Measurement) error {
 func (r *runner) measure(ctx context.Context, m *report.Measurement) error {
 	clock := r.cfg.Clock
 	interval, source := r.windowInterval()
-	base := r.col.startWindow()
+	period, base := r.col.startPeriod()
 	hbBase, otherBase := r.tally.heartbeats.Load(), r.tally.otherMessages.Load()
 	r.pool.markWindowStart()
 	r.gaps.next(interval, source)
 	winStart := clock.Now()
-	r.phases.set(phaseMark{phase: PhaseMeasure, start: winStart, length: r.cfg.Duration, base: base})
+	r.phases.set(phaseMark{phase: PhaseMeasure, start: winStart, length: r.cfg.Duration, period: period, base: base,
+		hbBase: hbBase, otherBase: otherBase, ramp: m.Ramp, warmup: m.Warmup})
 
 	winErr := sleepCtx(ctx, clock, r.cfg.Duration)
 
@@ -234,7 +245,8 @@ func (r *runner) measure(ctx context.Context, m *report.Measurement) error {
 	m.OtherMessages = r.tally.otherMessages.Load() - otherBase
 	m.Gaps = window.gaps()
 	m.OverdueAtEnd, m.Stalled, m.Silent = r.pool.tails(winEnd, m.Gaps.Stats().Interval)
-	r.phases.set(phaseMark{phase: PhaseDone, start: winEnd, length: m.Window, base: base, end: &end, gaps: window})
+	r.phases.set(phaseMark{phase: PhaseDone, start: winEnd, length: m.Window, base: base,
+		hbBase: hbBase, otherBase: otherBase, ramp: m.Ramp, warmup: m.Warmup, end: &end, gaps: window})
 	return winErr
 }
 
@@ -261,16 +273,24 @@ func (r *runner) interruptedEarly(m *report.Measurement, phase Phase, stop func(
 	return r.finish(m, stop), err
 }
 
-// finish stops the clients, adds the run's totals to m and builds the
-// report.
+// finish stops the clients, adds the run's totals to m, builds the report
+// and sends it with the last snapshot, so the live view's last frame is
+// the report.
 func (r *runner) finish(m *report.Measurement, stop func()) *report.Report {
 	stop()
 	m.Total = r.cfg.Clock.Now().Sub(r.started)
+	r.totals(m)
+	rep := report.Build(*m)
+	r.feed.stop(rep)
+	return rep
+}
+
+// totals adds what the clients came to so far: counts, sockets, errors.
+func (r *runner) totals(m *report.Measurement) {
 	m.Connected = int(r.tally.connected.Load())
 	m.Failed = int(r.tally.failed.Load())
 	m.Ended = int(r.tally.ended.Load())
 	m.ConnectFailures = r.tally.connectFailures.Load()
 	m.ConnectionsOpened = r.col.opened.Load()
 	m.ConnectErrors, m.ConnectErrorSamples, m.StreamErrors = r.tally.errors()
-	return report.Build(*m)
 }

@@ -9,20 +9,13 @@ import (
 	"galaxy/galaxyctl/internal/loadgen/wire"
 )
 
-// Window states of the sockets' accounting.
-const (
-	windowBefore = iota
-	windowActive
-	windowEnded
-)
-
 // connRecord is one client socket's place in the TCP_INFO accounting.
 type connRecord struct {
 	sys      syscall.RawConn
 	conn     *wire.Conn // its counting wrapper, for paired readings
 	ipv6     bool
-	base     probe.TCPSample // TCP_INFO at the window start (zero if opened in it)
-	inWindow bool
+	base     probe.TCPSample // TCP_INFO at the period's start (zero if opened in it)
+	inPeriod bool
 }
 
 // read reads the socket's TCP_INFO and, right after, its counting
@@ -70,20 +63,22 @@ func addWindow(t *report.TCPTotals, rec *connRecord, base, end probe.TCPSample) 
 }
 
 // sockets is the TCP_INFO side of the collector: every open client socket
-// and the window that brackets them.
+// and the period (ramp, warm-up, window) whose TCP_INFO deltas it sums.
+// Only one period is open at a time; once the window ends, none is.
 type sockets struct {
 	mu      sync.Mutex
 	live    map[*connRecord]struct{}
-	window  int
-	closedT report.TCPTotals // deltas of sockets closed inside the window
+	period  int              // the open period's number, counting from 1
+	active  bool             // period is open
+	closedT report.TCPTotals // deltas of sockets closed inside the period
 }
 
 func (s *sockets) register(rec *connRecord) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live[rec] = struct{}{}
-	// Opened inside the window: all of its traffic belongs to it.
-	rec.inWindow = s.window == windowActive
+	// Opened inside the period: all of its traffic belongs to it.
+	rec.inPeriod = s.active
 }
 
 // unregister runs before the socket closes, while TCP_INFO can be read.
@@ -91,7 +86,7 @@ func (s *sockets) unregister(rec *connRecord) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.live, rec)
-	if s.window != windowActive || !rec.inWindow {
+	if !s.active || !rec.inPeriod {
 		return
 	}
 	end, err := rec.read()
@@ -102,23 +97,26 @@ func (s *sockets) unregister(rec *connRecord) {
 	addWindow(&s.closedT, rec, rec.base, end)
 }
 
-// startWindowLocked reads every socket's TCP_INFO as its base; the
-// caller holds mu.
-func (s *sockets) startWindowLocked() {
+// startLocked opens a new period: every socket's TCP_INFO now is its base.
+// It returns the period's number; the caller holds mu.
+func (s *sockets) startLocked() int {
 	for rec := range s.live {
 		b, err := rec.read()
-		rec.inWindow = err == nil
+		rec.inPeriod = err == nil
 		rec.base = b
 	}
-	s.window = windowActive
+	s.period++
+	s.active = true
+	s.closedT = report.TCPTotals{}
+	return s.period
 }
 
-// endWindowLocked returns the TCP_INFO deltas of every socket over the
-// window; the caller holds mu.
-func (s *sockets) endWindowLocked() report.TCPTotals {
+// sumLocked returns the TCP_INFO deltas of every socket over the open
+// period so far; the caller holds mu.
+func (s *sockets) sumLocked() report.TCPTotals {
 	t := s.closedT
 	for rec := range s.live {
-		if !rec.inWindow {
+		if !rec.inPeriod {
 			t.Failed++
 			continue
 		}
@@ -129,6 +127,5 @@ func (s *sockets) endWindowLocked() report.TCPTotals {
 		}
 		addWindow(&t, rec, rec.base, end)
 	}
-	s.window = windowEnded
 	return t
 }

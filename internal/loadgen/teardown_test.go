@@ -76,6 +76,7 @@ func TestRunInterruptedKeepsTeardownOut(t *testing.T) {
 	cfg := baseConfig(addr)
 	cfg.Warmup = -1
 	cfg.Duration = time.Minute
+	cfg.LiveEvery = time.Hour // only the window's end sweeps the sockets
 	cfg.Dial = func(ctx context.Context, _ netip.Addr, addr string) (net.Conn, error) {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "tcp", addr)
@@ -85,7 +86,7 @@ func TestRunInterruptedKeepsTeardownOut(t *testing.T) {
 		return slowSweepConn{c.(*net.TCPConn), gate}, nil
 	}
 	cfg.OnSnapshot = func(s Snapshot) {
-		if s.Phase == PhaseMeasure && s.PerHeartbeat.Heartbeats >= testClients && !gate.stopping.Load() {
+		if s.Phase == PhaseMeasure && s.PhaseElapsed >= 3*testInterval && !gate.stopping.Load() {
 			gate.stopping.Store(true)
 			cancel()
 		}

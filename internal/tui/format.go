@@ -8,17 +8,17 @@ import (
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
-// bucketLabels name a histogram's bars by their upper bounds. loadgen's
-// bars are contiguous and the last may be the overflow, whose bound is
-// the largest Duration: it is named after the bar before it.
-func bucketLabels(bs []report.GapBucket) []string {
+// bucketLabels name a histogram's bars by their upper bounds. The
+// report's bars are contiguous and the last may be the overflow (upper
+// bound -1): it is named after the bar before it.
+func bucketLabels(bs []report.GapBucketReport) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
 		switch {
-		case b.Upper < math.MaxInt64:
-			out[i] = "≤" + bound(b.Upper)
+		case b.UpperMS >= 0:
+			out[i] = "≤" + bound(b.UpperMS)
 		case i > 0:
-			out[i] = ">" + bound(bs[i-1].Upper)
+			out[i] = ">" + bound(bs[i-1].UpperMS)
 		default:
 			out[i] = "longer"
 		}
@@ -28,11 +28,11 @@ func bucketLabels(bs []report.GapBucket) []string {
 
 // Bars sit at fractions of the interval (0.98, 1.02, ...), so keep the
 // digits that tell them apart: "1.02s", not "1s".
-func bound(d time.Duration) string {
-	if d < time.Second {
-		return strconv.FormatInt(int64(d/time.Millisecond), 10) + "ms"
+func bound(ms float64) string {
+	if ms < 1000 {
+		return strconv.FormatFloat(math.Floor(ms), 'f', -1, 64) + "ms"
 	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+	return strconv.FormatFloat(ms/1000, 'f', -1, 64) + "s"
 }
 
 // secondsDur converts seconds to a Duration, saturating rather than

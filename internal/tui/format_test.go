@@ -1,28 +1,25 @@
 package tui
 
 import (
-	"math"
 	"slices"
 	"testing"
-	"time"
 
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 func TestBucketLabels(t *testing.T) {
-	overflow := time.Duration(math.MaxInt64)
 	for _, c := range []struct {
 		name string
-		in   []time.Duration
+		in   []float64
 		want []string
 	}{
-		{"bounds", []time.Duration{5 * time.Millisecond, time.Second, 20 * time.Second}, []string{"≤5ms", "≤1s", "≤20s"}},
-		{"overflow after a bar", []time.Duration{5000 * time.Second, overflow}, []string{"≤5000s", ">5000s"}},
-		{"overflow alone", []time.Duration{overflow}, []string{"longer"}},
+		{"bounds", []float64{5, 980, 1020, 20_000}, []string{"≤5ms", "≤980ms", "≤1.02s", "≤20s"}},
+		{"overflow after a bar", []float64{5_000_000, -1}, []string{"≤5000s", ">5000s"}},
+		{"overflow alone", []float64{-1}, []string{"longer"}},
 	} {
-		var bs []report.GapBucket
+		var bs []report.GapBucketReport
 		for _, u := range c.in {
-			bs = append(bs, report.GapBucket{Upper: u, Count: 1})
+			bs = append(bs, report.GapBucketReport{UpperMS: u, Count: 1})
 		}
 		if got := bucketLabels(bs); !slices.Equal(got, c.want) {
 			t.Errorf("bucketLabels(%s) = %q, want %q", c.name, got, c.want)
@@ -31,7 +28,7 @@ func TestBucketLabels(t *testing.T) {
 }
 
 func TestFullest(t *testing.T) {
-	bs := []report.GapBucket{{Count: 5}, {Count: 1}, {Count: 9}, {Count: 5}, {Count: 2}}
+	bs := []report.GapBucketReport{{Count: 5}, {Count: 1}, {Count: 9}, {Count: 5}, {Count: 2}}
 	for _, c := range []struct {
 		k    int
 		want []int

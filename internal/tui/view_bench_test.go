@@ -9,8 +9,7 @@ import (
 // snapshot (4 Hz). The snapshot is aggregated over every client, so its
 // size, and this cost, do not grow with the number of clients.
 func BenchmarkView(b *testing.B) {
-	s := withTLS(fullSnapshot())
-	s.Gaps.Buckets = manyBuckets()
+	s := withBuckets(withTLS(fullSnapshot()), manyBuckets())
 	for _, c := range []struct {
 		w, h  int
 		color bool
