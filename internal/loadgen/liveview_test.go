@@ -82,8 +82,8 @@ func TestLiveViewLastFrameIsTheReport(t *testing.T) {
 		{"IP total", `IP total\s+([\d.]+)`, float64(rep.Bytes.IPPerHeartbeat)},
 		{"segments", `(?m)^segments\s+([\d.]+)`, float64(rep.Segments.PerHeartbeat)},
 		{"ramp rate", `(?m)^ramp .* ([\d,.]+)/s`, rep.Clients.RampRateAchieved},
-		{"bench per stream", `bench\s+per stream ([\d.]+) (\w+)`, rep.Memory.ClientBytesPerStream},
-		{"server per stream", `server\s+per stream ([\d.]+) (\w+)`, rep.Memory.ServerBytesPerStream},
+		{"bench per stream", `bench\s+per stream (-?[\d.]+) (\w+)`, rep.Memory.ClientBytesPerStream},
+		{"server per stream", `server\s+per stream (-?[\d.]+) (\w+)`, rep.Memory.ServerBytesPerStream},
 	} {
 		if got := figure(t, view, c.re); math.Abs(got-c.want) > 0.01*math.Abs(c.want) {
 			t.Errorf("last frame %s = %v, report %v: want within 1 %%\n%s", c.name, got, c.want, view)

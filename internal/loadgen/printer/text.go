@@ -95,11 +95,15 @@ func writeHeader(e *errWriter, r *report.Report) {
 	if c.StaticWindow > 0 {
 		window = fmt.Sprintf("%s %d", window, c.StaticWindow)
 	}
-	e.para("", "  ", fmt.Sprintf("bench: %s clients against %s (%s, client window %s, %d stream(s) per connection)",
-		units.Count(c.Clients), c.Addr, transport, window, c.StreamsPerConn))
+	streams := "1 stream"
+	if c.StreamsPerConn != 1 {
+		streams = units.Count(c.StreamsPerConn) + " streams"
+	}
+	e.para("", "  ", fmt.Sprintf("bench: %s clients against %s (%s, client window %s, %s per connection)",
+		units.Count(c.Clients), c.Addr, transport, window, streams))
 	d := r.Durations
 	line := fmt.Sprintf("ramp %s (%s clients/s), warm-up %s, measured %s", units.Millis(d.RampMS),
-		units.Whole(r.Clients.RampRateAchieved), units.Millis(d.WarmupMS), units.Millis(d.MeasureMS))
+		units.Fixed(r.Clients.RampRateAchieved, 1), units.Millis(d.WarmupMS), units.Millis(d.MeasureMS))
 	if r.Interrupted {
 		line += " (interrupted)"
 	}
