@@ -140,8 +140,13 @@ func logLines(snaps <-chan loadgen.Snapshot, w io.Writer) {
 }
 
 // trafficText is the heartbeat and byte rates of s, as the live view reads
-// them: decimal SI for traffic.
+// them (decimal SI for traffic), and the live report's IP bytes per
+// heartbeat once it has them.
 func trafficText(s loadgen.Snapshot) string {
-	return "heartbeats " + units.PerSecond(s.HeartbeatsPerSec) + "  in " + units.Rate(s.BytesInPerSec) +
+	t := "heartbeats " + units.PerSecond(s.HeartbeatsPerSec) + "  in " + units.Rate(s.BytesInPerSec) +
 		"  out " + units.Rate(s.BytesOutPerSec)
+	if s.Report != nil && s.Report.Bytes.IPPerHeartbeat.OK() {
+		t += "  IP " + units.Fixed(float64(s.Report.Bytes.IPPerHeartbeat), 1) + " B/heartbeat"
+	}
+	return t
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
+	"galaxy/galaxyctl/internal/loadgen/report/reporttest"
 )
 
 // Log lines and progress bars read traffic in decimal SI, as the live view
@@ -24,5 +26,11 @@ func TestLogLinesUnits(t *testing.T) {
 	}
 	if got := trafficText(loadgen.Snapshot{BytesInPerSec: 100_800}); !strings.Contains(got, "in 100.80 kB/s") {
 		t.Errorf("trafficText() = %q, want in 100.80 kB/s", got)
+	}
+	// With a live report, the measured IP bytes per heartbeat, as the
+	// report prints them.
+	rep := report.Build(reporttest.WithReplies(reporttest.H2C()))
+	if got := trafficText(loadgen.Snapshot{Report: rep}); !strings.HasSuffix(got, "  IP 288.0 B/heartbeat") {
+		t.Errorf("trafficText(with a report) = %q, want it to end with IP 288.0 B/heartbeat", got)
 	}
 }
