@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +31,9 @@ func TestNextLiveWait(t *testing.T) {
 // The live view is fed measured figures: while the window runs, each
 // snapshot's report has TCP_INFO's segments and IP bytes and the server's
 // memory per stream, rebuilt (and the server scraped) at most every
-// LiveEvery; the last snapshot carries the report Run returns.
+// LiveEvery; the last snapshot carries the report Run returns. The test
+// ends the run once a live report of the window has arrived, however long
+// a loaded machine takes to build one.
 func TestRunLiveReport(t *testing.T) {
 	t.Parallel()
 	addr := startStub(t, testInterval)
@@ -39,13 +43,24 @@ func TestRunLiveReport(t *testing.T) {
 		fmt.Fprintf(w, "process_resident_memory_bytes %d\ngalaxy_gateway_active_streams %d\n", 10_000_000+n*100_000, n)
 	}))
 	t.Cleanup(metrics.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	var snaps snapshots
 	cfg := baseConfig(addr)
 	cfg.ClientWindow = WindowStatic
 	cfg.ServerMetricsURL = metrics.URL
+	cfg.Duration = time.Minute
 	cfg.LiveEvery = 100 * time.Millisecond
-	cfg.OnSnapshot = snaps.add
-	rep := runStub(t, cfg)
+	cfg.OnSnapshot = func(s Snapshot) {
+		snaps.add(s)
+		if s.ReportPhase == PhaseMeasure && s.Report.Heartbeats.OnWire > 0 {
+			cancel()
+		}
+	}
+	rep, err := Run(ctx, cfg)
+	if !errors.Is(err, context.Canceled) || rep == nil {
+		t.Fatalf("Run() = %v, %v, want a report, ended once a live report of the window came", rep, err)
+	}
 
 	all := snaps.get()
 	var live int
