@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +15,9 @@ import (
 	"go.uber.org/zap"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/printer"
+	"galaxy/galaxyctl/internal/loadgen/probe"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 var (
@@ -49,6 +50,9 @@ type benchOptions struct {
 
 	sources   []netip.Addr
 	scaleList []int
+	// fileLimit is the soft limit of open files once complete raised it;
+	// 0 when it is not known.
+	fileLimit uint64
 	// executable is the binary the embedded server runs; a seam for tests.
 	executable func() (string, error)
 }
@@ -91,6 +95,9 @@ early and still prints the report); the report goes to stdout.`,
   galaxyctl bench --addr gw.internal:443 --tls --server-metrics http://gw.internal:9090/metrics`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.complete(); err != nil {
+				return err
+			}
 			if err := o.validate(cmd); err != nil {
 				return err
 			}
@@ -114,7 +121,7 @@ early and still prints the report); the report goes to stdout.`,
 	fs.StringVar(&o.clientWindow, "client-window", loadgen.WindowDynamic, "client flow-control window: "+joinOr(benchWindows)+" (dynamic is grpc-go's default BDP probing)")
 	fs.DurationVar(&o.heartbeat, "heartbeat", time.Second, "the embedded gateway's heartbeat interval (ignored with --addr: learned from the gaps)")
 	fs.DurationVar(&o.projectInterval, "project-interval", loadgen.DefaultProjectInterval, "heartbeat interval of the fleet projection")
-	fs.StringVar(&o.scales, "scales", "10000,100000,1000000", "fleet sizes of the projection, comma-separated")
+	fs.StringVar(&o.scales, "scales", joinInts(loadgen.DefaultScales()), "fleet sizes of the projection, comma-separated; k and M suffixes allowed (10k,1M)")
 	fs.StringVar(&o.serverMetrics, "server-metrics", "", "Prometheus /metrics URL of an external gateway, for its memory per stream")
 	fs.StringVarP(&o.output, "output", "o", "text", "report format on stdout: "+joinOr(benchOutputs))
 	fs.StringVar(&o.reportFile, "report", "", "also write the JSON report to this file")
@@ -126,6 +133,32 @@ early and still prints the report); the report goes to stdout.`,
 	return cmd
 }
 
+// complete does bench's I/O before validate: it checks that --report can
+// be written, so a long run's result is not lost at the end, and raises
+// the open-file limit to the hard limit.
+func (o *benchOptions) complete() error {
+	if o.reportFile != "" {
+		f, err := os.CreateTemp(filepath.Dir(o.reportFile), ".galaxyctl-report-*")
+		if err != nil {
+			return usagef("--report %s: cannot write there: %v", o.reportFile, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	soft, hard, err := probe.RaiseFileLimit()
+	switch {
+	case err != nil:
+		o.g.Logger().Warn("could not raise the open-file limit", zap.Error(err))
+	case soft < hard:
+		o.g.Logger().Warn("open-file limit below its hard limit", zap.Uint64("soft", soft), zap.Uint64("hard", hard))
+	}
+	if err == nil {
+		o.fileLimit = soft
+	}
+	return nil
+}
+
+// validate checks the flags; it does no I/O.
 func (o *benchOptions) validate(cmd *cobra.Command) error {
 	if o.addr != "" {
 		if err := checkHostPort("--addr", o.addr, false); err != nil {
@@ -177,30 +210,15 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 		return err
 	}
 	o.scaleList = scales
-	if o.reportFile != "" {
-		// Fail now, not after a long run whose result would be lost.
-		probe, err := os.CreateTemp(filepath.Dir(o.reportFile), ".galaxyctl-report-*")
-		if err != nil {
-			return usagef("--report %s: cannot write there: %v", o.reportFile, err)
-		}
-		probe.Close()
-		os.Remove(probe.Name())
-	}
 	if !contains(benchOutputs, o.output) {
 		return usagef("--output %q is not one of %s", o.output, joinOr(benchOutputs))
 	}
 	if o.serverMetrics != "" && !strings.HasPrefix(o.serverMetrics, "http://") && !strings.HasPrefix(o.serverMetrics, "https://") {
 		return usagef("--server-metrics %q: want an http:// or https:// URL", o.serverMetrics)
 	}
-	soft, hard, err := loadgen.RaiseFileLimit()
-	if err != nil {
-		o.g.Logger().Warn("could not raise the open-file limit", zap.Error(err))
-	} else if soft < hard {
-		o.g.Logger().Warn("open-file limit below its hard limit", zap.Uint64("soft", soft), zap.Uint64("hard", hard))
-	}
-	if err == nil {
-		if err := loadgen.CheckFileLimit(o.clients, o.streamsPerConn, soft); err != nil {
-			return usagef("%v", err)
+	if o.fileLimit > 0 {
+		if err := loadgen.CheckFileLimit(o.clients, o.streamsPerConn, o.fileLimit); err != nil {
+			return benchConfigError(err)
 		}
 	}
 	return nil
@@ -209,7 +227,52 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 func (o *benchOptions) useTLS() bool { return o.tls || o.caFile != "" || o.insecureSkip }
 
 func (o *benchOptions) run(ctx context.Context) error {
-	log := o.g.Logger()
+	cfg, err := o.config()
+	if err != nil {
+		return err
+	}
+	if o.addr == "" {
+		srv, err := o.startEmbedded(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := srv.Stop(); err != nil {
+				o.g.Logger().Warn("embedded server", zap.Error(err))
+			}
+		}()
+		if err := o.useEmbedded(&cfg, srv); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
+		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
+
+	rep, err := o.runWithView(ctx, cfg)
+	if rep == nil {
+		if err != nil {
+			return fmt.Errorf("bench %s: %w", cfg.Addr, describeRPCError(err))
+		}
+		return errors.New("bench: no report")
+	}
+	if werr := o.writeReport(rep); werr != nil {
+		return werr
+	}
+	// A run the user ended early (q, Ctrl-C) still printed its report: a
+	// success. Anything else that went wrong is a failure after the report.
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("bench %s: %w", cfg.Addr, err)
+	}
+	if rep.Clients.Connected == 0 && !rep.Interrupted {
+		return fmt.Errorf("bench %s: no client connected", cfg.Addr)
+	}
+	return nil
+}
+
+// config is the engine's configuration from the flags, checked whole
+// before a child process is started for it. Against an embedded gateway
+// its address is not known yet: useEmbedded fills it in.
+func (o *benchOptions) config() (loadgen.Config, error) {
 	cfg := loadgen.Config{
 		Addr:             o.addr,
 		Clients:          o.clients,
@@ -222,78 +285,48 @@ func (o *benchOptions) run(ctx context.Context) error {
 		ProjectInterval:  o.projectInterval,
 		Scales:           o.scaleList,
 		ServerMetricsURL: o.serverMetrics,
-		Logger:           log.Named("bench"),
+		Logger:           o.g.Logger().Named("bench"),
 	}
 	if o.warmup == 0 {
 		cfg.Warmup = -1 // loadgen: negative is "none", zero is "default"
 	}
-	var tlsCfg *tls.Config
 	if o.useTLS() {
-		var err error
-		if tlsCfg, err = clientTLS(o.caFile, o.insecureSkip, ""); err != nil {
-			return err
+		tlsCfg, err := clientTLS(o.caFile, o.insecureSkip, "")
+		if err != nil {
+			return cfg, err
 		}
 		if o.insecureSkip {
 			fmt.Fprintln(o.g.streams.ErrOut, "warning: --insecure-skip-verify: the server's certificate is not verified")
 		}
+		if o.addr != "" {
+			tlsCfg.ServerName, _, _ = net.SplitHostPort(o.addr)
+		}
+		cfg.TLS = tlsCfg
 	}
-
-	// Check the whole configuration before starting a child process for
-	// it; the embedded gateway's address is not known yet, so a stand-in
-	// takes its place.
 	check := cfg
 	if check.Addr == "" {
 		check.Addr, check.ExpectedInterval = "127.0.0.1:1", o.heartbeat
 	}
 	if err := check.Validate(); err != nil {
-		return benchConfigError(err)
+		return cfg, benchConfigError(err)
 	}
+	return cfg, nil
+}
 
-	if o.addr == "" {
-		srv, err := o.startEmbedded(ctx)
+// useEmbedded points cfg at the embedded gateway srv: its address, its
+// heartbeat, its metrics and, with TLS, its self-signed certificate.
+func (o *benchOptions) useEmbedded(cfg *loadgen.Config, srv *embeddedServer) error {
+	cfg.Addr = srv.ready.GRPCAddr
+	cfg.ExpectedInterval = o.heartbeat
+	if srv.ready.MetricsAddr != "" {
+		cfg.ServerMetricsURL = "http://" + srv.ready.MetricsAddr + "/metrics"
+	}
+	if cfg.TLS != nil && srv.ready.TLSCAFile != "" && !o.insecureSkip {
+		tlsCfg, err := clientTLS(srv.ready.TLSCAFile, false, "127.0.0.1")
 		if err != nil {
 			return err
 		}
-		defer func() {
-			if err := srv.Stop(); err != nil {
-				log.Warn("embedded server", zap.Error(err))
-			}
-		}()
-		cfg.Addr = srv.ready.GRPCAddr
-		cfg.ExpectedInterval = o.heartbeat
-		if srv.ready.MetricsAddr != "" {
-			cfg.ServerMetricsURL = "http://" + srv.ready.MetricsAddr + "/metrics"
-		}
-		if tlsCfg != nil && srv.ready.TLSCAFile != "" && !o.insecureSkip {
-			if tlsCfg, err = clientTLS(srv.ready.TLSCAFile, false, "127.0.0.1"); err != nil {
-				return err
-			}
-		}
-	} else if tlsCfg != nil {
-		host, _, _ := net.SplitHostPort(o.addr)
-		tlsCfg.ServerName = host
-	}
-	cfg.TLS = tlsCfg
-	fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
-		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
-
-	report, err := o.runWithView(ctx, cfg)
-	if report == nil {
-		if err != nil {
-			return fmt.Errorf("bench %s: %w", cfg.Addr, describeRPCError(err))
-		}
-		return errors.New("bench: no report")
-	}
-	if werr := o.writeReport(report); werr != nil {
-		return werr
-	}
-	// A run the user ended early (q, Ctrl-C) still printed its report: a
-	// success. Anything else that went wrong is a failure after the report.
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("bench %s: %w", cfg.Addr, err)
-	}
-	if report.Clients.Connected == 0 && !report.Interrupted {
-		return fmt.Errorf("bench %s: no client connected", cfg.Addr)
+		cfg.TLS = tlsCfg
 	}
 	return nil
 }
@@ -325,32 +358,14 @@ func (o *benchOptions) startEmbedded(ctx context.Context) (*embeddedServer, erro
 	return srv, nil
 }
 
-// benchConfigError maps a loadgen config field to the flag that set it.
-func benchConfigError(err error) error {
-	var ce *loadgen.ConfigError
-	if !errors.As(err, &ce) {
-		return err
-	}
-	flags := map[string]string{
-		"Addr": "--addr", "Clients": "--clients", "StreamsPerConn": "--streams-per-conn",
-		"RampRate": "--ramp-rate", "SourceAddrs": "--source-addrs", "Warmup": "--warmup",
-		"Duration": "--duration", "ClientWindow": "--client-window", "ProjectInterval": "--project-interval",
-		"Scales": "--scales", "ServerMetricsURL": "--server-metrics", "ExpectedInterval": "--heartbeat",
-	}
-	if f, ok := flags[ce.Field]; ok {
-		return usagef("%s: got %v, want %s", f, ce.Value, ce.Accepted)
-	}
-	return err
-}
-
 // writeReport prints the report on stdout and, with --report, as JSON;
 // stdout first, so a failing file never costs the printed result.
-func (o *benchOptions) writeReport(r *loadgen.Report) error {
+func (o *benchOptions) writeReport(r *report.Report) error {
 	var err error
 	if o.output == "json" {
-		err = loadgen.WriteJSON(o.g.streams.Out, r)
+		err = printer.WriteJSON(o.g.streams.Out, r, benchFlagName)
 	} else {
-		err = loadgen.WriteText(o.g.streams.Out, r)
+		err = printer.WriteText(o.g.streams.Out, r, benchFlagName)
 	}
 	if err != nil {
 		return err
@@ -360,7 +375,7 @@ func (o *benchOptions) writeReport(r *loadgen.Report) error {
 		if err != nil {
 			return fmt.Errorf("--report: %w", err)
 		}
-		if err := loadgen.WriteJSON(f, r); err != nil {
+		if err := printer.WriteJSON(f, r, benchFlagName); err != nil {
 			f.Close()
 			return fmt.Errorf("--report %s: %w", o.reportFile, err)
 		}
@@ -369,17 +384,4 @@ func (o *benchOptions) writeReport(r *loadgen.Report) error {
 		}
 	}
 	return nil
-}
-
-// parseScales parses --scales: positive client counts separated by commas.
-func parseScales(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, usagef("--scales %q: want positive client counts separated by commas, like 10000,100000,1000000", s)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }

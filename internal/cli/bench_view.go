@@ -11,7 +11,9 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/tui"
+	"galaxy/galaxyctl/internal/units"
 )
 
 // latest is a one-slot mailbox: the engine never waits on a slow view, and
@@ -34,14 +36,14 @@ func (l latest) put(s loadgen.Snapshot) {
 
 // runWithView runs the engine with the live view the terminal allows: the
 // TUI, progress bars, or log lines.
-func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*loadgen.Report, error) {
+func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*report.Report, error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	snaps := make(latest, 1)
 	cfg.OnSnapshot = snaps.put
 
 	type result struct {
-		r   *loadgen.Report
+		r   *report.Report
 		err error
 	}
 	done := make(chan result, 1)
@@ -57,14 +59,10 @@ func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*lo
 	switch {
 	case s.ErrTTY && !o.noTUI:
 		err := tui.Run(ctx, snaps, s.In, s.ErrOut, tui.Options{
-			Title:           "galaxyctl bench",
-			Target:          describeTarget(o.addr, cfg.Addr),
-			TLS:             cfg.TLS != nil,
-			ClientWindow:    o.clientWindow,
-			ProjectInterval: o.projectInterval,
-			Scales:          o.scaleList,
-			Color:           s.Color,
-			OnQuit:          cancel,
+			Title:  "galaxyctl bench",
+			Target: describeTarget(o.addr, cfg.Addr),
+			Color:  s.Color,
+			OnQuit: cancel,
 		})
 		if err != nil && !errors.Is(err, context.Canceled) {
 			cancel()
@@ -108,10 +106,7 @@ func progressBars(snaps <-chan loadgen.Snapshot, w io.Writer, target int) {
 			length := s.PhaseLength
 			measure = p.AddBar(int64(length/time.Millisecond),
 				mpb.PrependDecorators(decor.Name("measure ", decor.WCSyncSpaceR), decor.Elapsed(decor.ET_STYLE_GO)),
-				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-					return fmt.Sprintf("%.0f heartbeats/s  in %s/s  out %s/s", last.HeartbeatsPerSec,
-						loadgen.BytesIEC(last.BytesInPerSec), loadgen.BytesIEC(last.BytesOutPerSec))
-				})),
+				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return trafficText(last) })),
 			)
 		}
 		if measure != nil && s.Phase == loadgen.PhaseMeasure {
@@ -137,10 +132,21 @@ func logLines(snaps <-chan loadgen.Snapshot, w io.Writer) {
 	var lastLine time.Duration
 	for s := range snaps {
 		if s.Phase != phase || s.Elapsed-lastLine >= 5*time.Second {
-			fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %d/%d  failed %d  heartbeats/s %.0f  in %s/s  out %s/s\n",
-				s.Phase, s.Elapsed.Seconds(), s.Connected, s.Target, s.Failed, s.HeartbeatsPerSec,
-				loadgen.BytesIEC(s.BytesInPerSec), loadgen.BytesIEC(s.BytesOutPerSec))
+			fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %s/%s  failed %s  %s\n",
+				s.Phase, s.Elapsed.Seconds(), units.Count(s.Connected), units.Count(s.Target), units.Count(s.Failed), trafficText(s))
 			phase, lastLine = s.Phase, s.Elapsed
 		}
 	}
+}
+
+// trafficText is the heartbeat and byte rates of s, as the live view reads
+// them (decimal SI for traffic), and the live report's IP bytes per
+// heartbeat once it has them.
+func trafficText(s loadgen.Snapshot) string {
+	t := "heartbeats " + units.PerSecond(s.HeartbeatsPerSec) + "  in " + units.Rate(s.BytesInPerSec) +
+		"  out " + units.Rate(s.BytesOutPerSec)
+	if s.Report != nil && s.Report.Bytes.IPPerHeartbeat.OK() {
+		t += "  IP " + units.Fixed(float64(s.Report.Bytes.IPPerHeartbeat), 1) + " B/heartbeat"
+	}
+	return t
 }

@@ -22,6 +22,16 @@ func TestParseScales(t *testing.T) {
 		{"-5", nil},
 		{"1e6", nil},
 		{"99999999999999999999", nil},
+		{"10k,1M", []int{10_000, 1_000_000}},
+		{"10K, 100k ,2M", []int{10_000, 100_000, 2_000_000}},
+		{"k", nil},
+		{"1m", nil},
+		{"1.5k", nil},
+		{"-1k", nil},
+		{"+3", nil},
+		{"1 k", nil},
+		{"9223372036854775807k", nil},
+		{"9223372036854775807", []int{9223372036854775807}},
 	}
 	for _, tt := range tests {
 		got, err := parseScales(tt.in)
@@ -35,7 +45,7 @@ func TestParseScales(t *testing.T) {
 // flag, or yields one positive count per comma-separated field, which
 // format back to a value that parses the same.
 func FuzzParseScales(f *testing.F) {
-	for _, s := range []string{"10000,100000,1000000", " 5 , 7", "", "0", "+3", "1,,2", "9223372036854775807"} {
+	for _, s := range []string{"10000,100000,1000000", " 5 , 7", "", "0", "+3", "1,,2", "9223372036854775807", "10k,1M", "9223372036854775807k", "3K,m"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -54,6 +64,10 @@ func FuzzParseScales(f *testing.F) {
 		for i, n := range got {
 			if n < 1 {
 				t.Fatalf("parseScales(%q) = %v, want only positive counts", s, got)
+			}
+			field := strings.TrimSpace(strings.Split(s, ",")[i])
+			if strings.HasSuffix(field, "k") && n%1000 != 0 || strings.HasSuffix(field, "M") && n%1_000_000 != 0 {
+				t.Fatalf("parseScales(%q)[%d] = %d, want a multiple of its suffix", s, i, n)
 			}
 			parts[i] = strconv.Itoa(n)
 		}

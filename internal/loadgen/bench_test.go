@@ -4,6 +4,9 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // heartbeatFrame is the 33 bytes of one heartbeat on the wire.
@@ -72,23 +75,20 @@ func BenchmarkSnapshot(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &runner{
-		cfg:               cfg,
-		col:               newCollector(false),
-		gaps:              newGapRecorder(cfg.ExpectedInterval, IntervalExpected),
-		connectErrs:       map[string]uint64{"Unavailable": 3},
-		connectErrSamples: map[string]string{},
-		streamErrs:        map[string]uint64{},
-		started:           time.Now(),
+	r, err := newRunner(cfg)
+	if err != nil {
+		b.Fatal(err)
 	}
-	r.mark = phaseMark{phase: PhaseMeasure, start: r.started}
+	r.tally.connectFailed(status.Error(codes.Unavailable, "refused"))
+	r.started = time.Now()
+	r.phases.set(phaseMark{phase: PhaseMeasure, start: r.started})
 	for i := range 10_000 {
 		r.gaps.record(15*time.Second + time.Duration(i)*time.Microsecond)
 	}
-	var s snapshotter
+	var s rates
 	b.ReportAllocs()
 	for b.Loop() {
-		r.snapshot(&s)
+		r.snapshot(&s, nil)
 	}
 }
 
@@ -97,13 +97,22 @@ func TestCollectorWindow(t *testing.T) {
 	a := col.wrap(nopConn{})
 	buf := make([]byte, 64)
 	a.Read(buf)
-	base := col.startWindow()
+	period, base := col.startPeriod()
 	b := col.wrap(nopConn{}) // opened inside the window
 	a.Read(buf)
 	b.Read(buf)
+	if cur, _, ok := col.sample(period); !ok || cur.Sub(base).H2In.Heartbeats != 2 {
+		t.Errorf("sample(window) = %v heartbeats, ok %v; want 2, true", cur.Sub(base).H2In.Heartbeats, ok)
+	}
+	if _, _, ok := col.sample(period - 1); ok {
+		t.Errorf("sample(an earlier period) ok = true, want false")
+	}
 	b.Close()
 	end, tcp := col.endWindow()
-	d := end.sub(base)
+	if _, _, ok := col.sample(period); ok {
+		t.Errorf("sample(window) after its end ok = true, want false")
+	}
+	d := end.Sub(base)
 	if d.H2In.Heartbeats != 2 || d.H2In.Bytes != 66 || d.H2In.Residual() != 0 {
 		t.Errorf("window delta heartbeats %d bytes %d residual %d, want 2 66 0", d.H2In.Heartbeats, d.H2In.Bytes, d.H2In.Residual())
 	}

@@ -4,18 +4,15 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
-	"strconv"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 // Client flow-control modes (Config.ClientWindow).
@@ -23,10 +20,10 @@ const (
 	// WindowDynamic is grpc-go's default: its BDP estimator sends a PING
 	// (and a connection WINDOW_UPDATE) when data arrives and no probe is
 	// outstanding, which for idle streams means on nearly every heartbeat.
-	WindowDynamic = "dynamic"
+	WindowDynamic = report.WindowDynamic
 	// WindowStatic sets fixed stream and connection windows, which turns
 	// BDP probing off in grpc-go.
-	WindowStatic = "static"
+	WindowStatic = report.WindowStatic
 )
 
 // Defaults for zero-valued Config fields.
@@ -35,6 +32,9 @@ const (
 	DefaultDuration        = 30 * time.Second
 	DefaultProjectInterval = 15 * time.Second
 	DefaultSnapshotEvery   = 250 * time.Millisecond
+	// DefaultLiveEvery is how often the live report is rebuilt: at most
+	// once a second, so its TCP_INFO sweep stays cheap at 100,000 sockets.
+	DefaultLiveEvery = time.Second
 	// DefaultStaticWindow is HTTP/2's initial window, the least grpc-go
 	// accepts; with it a static client announces nothing extra.
 	DefaultStaticWindow    = 65535
@@ -44,8 +44,9 @@ const (
 	defaultUserIDPrefix    = "bench-"
 )
 
-// DefaultScales are the fleet sizes of the projection.
-var DefaultScales = []int{10_000, 100_000, 1_000_000}
+// DefaultScales returns the fleet sizes of the projection, a fresh slice
+// for each caller.
+func DefaultScales() []int { return []int{10_000, 100_000, 1_000_000} }
 
 // Config describes one bench run. Addr and Clients are required; every
 // other field has a usable zero value.
@@ -88,7 +89,7 @@ type Config struct {
 	// DefaultProjectInterval.
 	ProjectInterval time.Duration
 	// Scales are the fleet sizes of the projection; nil means
-	// DefaultScales.
+	// DefaultScales().
 	Scales []int
 	// ServerMetricsURL, if set, is the gateway's Prometheus /metrics,
 	// scraped before the ramp and after the warm-up for its memory per
@@ -118,6 +119,11 @@ type Config struct {
 	OnSnapshot func(Snapshot)
 	// SnapshotEvery is the snapshot period; 0 means DefaultSnapshotEvery.
 	SnapshotEvery time.Duration
+	// LiveEvery is how often the snapshots' live report is rebuilt, with a
+	// TCP_INFO sweep of every socket and a scrape of ServerMetricsURL; 0
+	// means DefaultLiveEvery. A slow sweep stretches it, so the sweep never
+	// takes more than a tenth of the time.
+	LiveEvery time.Duration
 	// Dial opens a client connection to addr, bound to local when it is
 	// valid; nil means a net.Dialer. A connection that implements
 	// syscall.Conn gets TCP_INFO figures.
@@ -153,130 +159,36 @@ func (c Config) Validate() error {
 	return err
 }
 
-// withDefaults validates c and fills the optional fields.
-func (c Config) withDefaults() (Config, error) {
-	if c.Addr == "" {
-		return c, &ConfigError{Field: "Addr", Value: `""`, Accepted: "host:port of the gateway"}
-	}
-	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
-		return c, &ConfigError{Field: "Addr", Value: c.Addr, Accepted: "host:port of the gateway"}
-	} else if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return c, &ConfigError{Field: "Addr", Value: c.Addr, Accepted: "a port from 1 to 65535"}
-	}
-	if c.Clients < 1 {
-		return c, &ConfigError{Field: "Clients", Value: c.Clients, Accepted: "a count of at least 1"}
-	}
-	if c.StreamsPerConn == 0 {
-		c.StreamsPerConn = 1
-	}
-	if c.StreamsPerConn < 1 {
-		return c, &ConfigError{Field: "StreamsPerConn", Value: c.StreamsPerConn, Accepted: "a count of at least 1"}
-	}
-	if c.RampRate < 0 || math.IsNaN(c.RampRate) || math.IsInf(c.RampRate, 0) {
-		return c, &ConfigError{Field: "RampRate", Value: c.RampRate, Accepted: "clients per second, 0 or more (0: as fast as possible)"}
-	}
-	if c.Pacer == nil {
-		c.Pacer = ConstantPacer{Rate: c.RampRate}
-	}
-	for _, a := range c.SourceAddrs {
-		if !a.IsValid() || !a.IsLoopback() || a.Zone() != "" {
-			return c, &ConfigError{Field: "SourceAddrs", Value: a, Accepted: "loopback addresses (127.0.0.0/8 or ::1)"}
-		}
-	}
-	switch {
-	case c.Warmup == 0:
-		c.Warmup = DefaultWarmup
-	case c.Warmup < 0:
-		c.Warmup = 0
-	}
-	if c.Duration == 0 {
-		c.Duration = DefaultDuration
-	}
-	if c.Duration < 0 {
-		return c, &ConfigError{Field: "Duration", Value: c.Duration, Accepted: "a duration greater than 0"}
-	}
-	switch c.ClientWindow {
-	case "":
-		c.ClientWindow = WindowDynamic
-	case WindowDynamic, WindowStatic:
-	default:
-		return c, &ConfigError{Field: "ClientWindow", Value: strconv.Quote(c.ClientWindow), Accepted: `"dynamic" or "static"`}
-	}
-	if c.StaticWindow == 0 {
-		c.StaticWindow = DefaultStaticWindow
-	}
-	if c.StaticWindow < DefaultStaticWindow {
-		return c, &ConfigError{Field: "StaticWindow", Value: c.StaticWindow, Accepted: "at least 65535 bytes (grpc-go ignores smaller windows)"}
-	}
-	if c.ExpectedInterval < 0 {
-		return c, &ConfigError{Field: "ExpectedInterval", Value: c.ExpectedInterval, Accepted: "a duration of 0 or more (0: learn it)"}
-	}
-	if c.ProjectInterval == 0 {
-		c.ProjectInterval = DefaultProjectInterval
-	}
-	if c.ProjectInterval < 0 {
-		return c, &ConfigError{Field: "ProjectInterval", Value: c.ProjectInterval, Accepted: "a duration greater than 0"}
-	}
-	if c.Scales == nil {
-		c.Scales = DefaultScales
-	}
-	for _, s := range c.Scales {
-		if s < 1 {
-			return c, &ConfigError{Field: "Scales", Value: s, Accepted: "client counts of at least 1"}
-		}
-	}
-	if c.ServerMetricsURL != "" {
-		u, err := url.Parse(c.ServerMetricsURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, &ConfigError{Field: "ServerMetricsURL", Value: c.ServerMetricsURL, Accepted: "an http:// or https:// URL of a Prometheus /metrics endpoint"}
-		}
-	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: DefaultScrapeTimeout}
-	}
-	if c.ConnectBackoff == (BackoffConfig{}) {
-		c.ConnectBackoff = DefaultBackoff()
-	}
-	if err := c.ConnectBackoff.validate(); err != nil {
-		return c, err
-	}
-	if c.ConnectParallel == 0 {
-		c.ConnectParallel = DefaultConnectParallel
-	}
-	if c.ConnectParallel < 1 {
-		return c, &ConfigError{Field: "ConnectParallel", Value: c.ConnectParallel, Accepted: "a count of at least 1"}
-	}
-	if c.ConnectTimeout == 0 {
-		c.ConnectTimeout = DefaultConnectTimeout
-	}
-	if c.ConnectTimeout < 0 {
-		return c, &ConfigError{Field: "ConnectTimeout", Value: c.ConnectTimeout, Accepted: "a duration greater than 0"}
-	}
-	if c.UserID == nil {
-		c.UserID = func(i int) string { return defaultUserIDPrefix + strconv.Itoa(i) }
-	}
-	if c.SnapshotEvery == 0 {
-		c.SnapshotEvery = DefaultSnapshotEvery
-	}
-	if c.SnapshotEvery < 0 {
-		return c, &ConfigError{Field: "SnapshotEvery", Value: c.SnapshotEvery, Accepted: "a duration greater than 0"}
-	}
-	if c.Clock == nil {
-		c.Clock = SystemClock{}
-	}
-	if c.Rand == nil {
-		c.Rand = rand.Float64
-	}
-	if c.Logger == nil {
-		c.Logger = zap.NewNop()
-	}
-	if c.Meter == nil {
-		c.Meter = noop.NewMeterProvider().Meter(meterName)
-	}
-	return c, nil
-}
-
 // connections is how many connections c's clients use.
 func (c Config) connections() int {
 	return (c.Clients + c.StreamsPerConn - 1) / c.StreamsPerConn
 }
+
+// echo is c as the report shows it; c has its defaults filled in.
+func (c Config) echo() report.ConfigEcho {
+	e := report.ConfigEcho{
+		Addr:               c.Addr,
+		Clients:            c.Clients,
+		StreamsPerConn:     c.StreamsPerConn,
+		Connections:        c.connections(),
+		RampRate:           c.RampRate,
+		SourceAddrs:        []string{},
+		WarmupMS:           ms(c.Warmup),
+		DurationMS:         ms(c.Duration),
+		TLS:                c.TLS != nil,
+		ClientWindow:       c.ClientWindow,
+		ExpectedIntervalMS: ms(c.ExpectedInterval),
+		ProjectIntervalMS:  ms(c.ProjectInterval),
+		Scales:             append([]int{}, c.Scales...),
+		ServerMetricsURL:   c.ServerMetricsURL,
+	}
+	if c.ClientWindow == WindowStatic {
+		e.StaticWindow = c.StaticWindow
+	}
+	for _, a := range c.SourceAddrs {
+		e.SourceAddrs = append(e.SourceAddrs, a.String())
+	}
+	return e
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,6 +1,10 @@
 package loadgen
 
-import "fmt"
+import (
+	"strconv"
+
+	"galaxy/galaxyctl/internal/loadgen/report"
+)
 
 // FileLimitHeadroom is the file descriptors kept free for everything that
 // is not a client connection: the process's own files, listeners, the
@@ -17,14 +21,31 @@ func FilesNeeded(clients, streamsPerConn int) uint64 {
 	return uint64(conns) + FileLimitHeadroom
 }
 
+// FileLimitError says that a run's connections do not fit under the soft
+// limit of open files. It speaks of Config's fields; Note names them for
+// a reader.
+type FileLimitError struct {
+	Clients, StreamsPerConn int
+	Need, Limit             uint64
+}
+
+// Note is the error as a note whose settings a reader can name.
+func (e *FileLimitError) Note() report.Note {
+	return report.NewNote("%s needs about %d open files but the limit is %d; lower %s, raise %s, or raise ulimit -n",
+		report.Hint{Field: "Clients", Value: strconv.Itoa(e.Clients)}, e.Need, e.Limit,
+		report.Hint{Field: "Clients"}, report.Hint{Field: "StreamsPerConn"})
+}
+
+// Error reads "Clients 30000 needs about 30064 open files but ...".
+func (e *FileLimitError) Error() string { return e.Note().String() }
+
 // CheckFileLimit says whether clients streams, streamsPerConn to a
-// connection, fit under a soft RLIMIT_NOFILE. The message names the flags
-// of `galaxyctl bench`, since that is who asks.
+// connection, fit under a soft RLIMIT_NOFILE; when not, the error is a
+// *FileLimitError.
 func CheckFileLimit(clients, streamsPerConn int, soft uint64) error {
 	need := FilesNeeded(clients, streamsPerConn)
 	if need <= soft {
 		return nil
 	}
-	return fmt.Errorf("--clients %d needs about %d open files but the limit is %d; lower --clients, raise --streams-per-conn, or raise ulimit -n",
-		clients, need, soft)
+	return &FileLimitError{Clients: clients, StreamsPerConn: streamsPerConn, Need: need, Limit: soft}
 }

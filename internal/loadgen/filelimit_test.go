@@ -1,8 +1,10 @@
 package loadgen
 
 import (
-	"runtime"
+	"errors"
 	"testing"
+
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 func TestCheckFileLimit(t *testing.T) {
@@ -11,12 +13,12 @@ func TestCheckFileLimit(t *testing.T) {
 		soft             uint64
 		want             string
 	}{
-		{30000, 1, 20000, "--clients 30000 needs about 30064 open files but the limit is 20000; lower --clients, raise --streams-per-conn, or raise ulimit -n"},
+		{30000, 1, 20000, "Clients 30000 needs about 30064 open files but the limit is 20000; lower Clients, raise StreamsPerConn, or raise ulimit -n"},
 		{30000, 2, 20000, ""},
 		{30000, 3, 10064, ""},
-		{30000, 3, 10063, "--clients 30000 needs about 10064 open files but the limit is 10063; lower --clients, raise --streams-per-conn, or raise ulimit -n"},
+		{30000, 3, 10063, "Clients 30000 needs about 10064 open files but the limit is 10063; lower Clients, raise StreamsPerConn, or raise ulimit -n"},
 		{1, 1, 65, ""},
-		{1, 1, 64, "--clients 1 needs about 65 open files but the limit is 64; lower --clients, raise --streams-per-conn, or raise ulimit -n"},
+		{1, 1, 64, "Clients 1 needs about 65 open files but the limit is 64; lower Clients, raise StreamsPerConn, or raise ulimit -n"},
 		{1_000_000, 1, ^uint64(0), ""},
 		{7, 0, 100, ""}, // 0 streams per connection counts as 1
 	}
@@ -32,19 +34,25 @@ func TestCheckFileLimit(t *testing.T) {
 	}
 }
 
-func TestRaiseFileLimit(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no RLIMIT_NOFILE")
+// The error is typed, so a command can name its flags for the fields.
+func TestFileLimitErrorNamed(t *testing.T) {
+	err := CheckFileLimit(30000, 1, 20000)
+	var fe *FileLimitError
+	if !errors.As(err, &fe) {
+		t.Fatalf("CheckFileLimit(30000, 1, 20000) = %T, want *FileLimitError", err)
 	}
-	soft, hard, err := RaiseFileLimit()
-	if err != nil {
-		// macOS may refuse an unlimited hard limit; the limits still come back.
-		t.Logf("RaiseFileLimit() error = %v", err)
+	flags := map[string]string{"Clients": "--clients", "StreamsPerConn": "--streams-per-conn"}
+	name := func(h report.Hint) string {
+		if h.Value == "" {
+			return flags[h.Field]
+		}
+		return flags[h.Field] + " " + h.Value
 	}
-	if soft == 0 || soft > hard {
-		t.Errorf("RaiseFileLimit() = %d, %d, want 0 < soft <= hard", soft, hard)
+	want := "--clients 30000 needs about 30064 open files but the limit is 20000; lower --clients, raise --streams-per-conn, or raise ulimit -n"
+	if got := fe.Note().Text(name); got != want {
+		t.Errorf("FileLimitError.Note().Text(flags) = %q, want %q", got, want)
 	}
-	if err == nil && soft != hard {
-		t.Errorf("RaiseFileLimit() = %d, %d, want soft raised to hard", soft, hard)
+	if fe.Need != 30064 || fe.Limit != 20000 || fe.Clients != 30000 || fe.StreamsPerConn != 1 {
+		t.Errorf("FileLimitError = %+v, want need 30064 limit 20000 clients 30000 streams 1", *fe)
 	}
 }

@@ -3,25 +3,31 @@ package loadgen
 import (
 	"sync/atomic"
 	"time"
-)
 
-// Where the interval behind late and missed counts came from.
-const (
-	IntervalExpected      = "expected"       // Config.ExpectedInterval
-	IntervalLearnedWarmup = "learned_warmup" // median gap of the warm-up
-	IntervalLearnedWindow = "learned_window" // median gap of the window
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 // gapPeriod collects the gaps of one period (before the window, the
 // window, after it). When its interval is known up front, late and missed
-// are counted exactly per gap; otherwise they are estimated from the
-// histogram once the interval is learned.
+// are counted exactly per gap; otherwise report.Gaps estimates them from
+// the buckets once the interval is learned.
 type gapPeriod struct {
-	hist     histogram
+	hist     histRecorder
 	interval time.Duration
 	source   string
 	late     atomic.Uint64
 	missed   atomic.Uint64
+}
+
+// gaps copies p's counts into the report's plain form.
+func (p *gapPeriod) gaps() report.Gaps {
+	return report.Gaps{
+		Histogram:      p.hist.snapshot(),
+		Interval:       p.interval,
+		IntervalSource: p.source,
+		Late:           p.late.Load(),
+		Missed:         p.missed.Load(),
+	}
 }
 
 // gapRecorder routes each gap to the current period; swapping the period
@@ -40,7 +46,7 @@ func (r *gapRecorder) record(gap time.Duration) {
 	p := r.cur.Load()
 	p.hist.record(gap)
 	if p.interval > 0 {
-		late, missed := judgeGap(gap, p.interval)
+		late, missed := report.JudgeGap(gap, p.interval)
 		if late != 0 {
 			p.late.Add(late)
 		}
@@ -57,39 +63,3 @@ func (r *gapRecorder) next(interval time.Duration, source string) *gapPeriod {
 }
 
 func (r *gapRecorder) current() *gapPeriod { return r.cur.Load() }
-
-// gapStats is what a period's gaps say.
-type gapStats struct {
-	Count          uint64
-	P50, P99, Max  time.Duration
-	Mean           time.Duration
-	Interval       time.Duration
-	IntervalSource string
-	Late, Missed   uint64
-	Buckets        []GapBucket
-}
-
-// stats summarises p. Without an interval of its own, p's median gap
-// becomes the interval.
-func (p *gapPeriod) stats() gapStats {
-	s := p.hist.snapshot()
-	g := gapStats{
-		Count:   s.count,
-		P50:     s.quantile(0.50),
-		P99:     s.quantile(0.99),
-		Max:     s.max(),
-		Mean:    s.mean(),
-		Buckets: s.coarseAround(p.interval),
-	}
-	if p.interval > 0 {
-		g.Interval, g.IntervalSource = p.interval, p.source
-		g.Late, g.Missed = p.late.Load(), p.missed.Load()
-		return g
-	}
-	if g.Count > 0 {
-		g.Interval, g.IntervalSource = g.P50, IntervalLearnedWindow
-		g.Late, g.Missed = s.lateMissed(g.Interval)
-		g.Buckets = s.coarseAround(g.Interval)
-	}
-	return g
-}

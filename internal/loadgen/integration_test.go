@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/loadgen/probe"
+	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/loadgen/wire"
 )
 
@@ -59,7 +61,7 @@ func (s *snapshots) get() []Snapshot {
 	return append([]Snapshot(nil), s.all...)
 }
 
-func runStub(t *testing.T, cfg Config) *Report {
+func runStub(t *testing.T, cfg Config) *report.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -80,10 +82,11 @@ func baseConfig(addr string) Config {
 		Duration:         690 * time.Millisecond,
 		ExpectedInterval: testInterval,
 		SnapshotEvery:    20 * time.Millisecond,
+		LiveEvery:        40 * time.Millisecond,
 	}
 }
 
-func checkConnected(t *testing.T, rep *Report) {
+func checkConnected(t *testing.T, rep *report.Report) {
 	t.Helper()
 	if rep.Clients.Connected != testClients || rep.Clients.Failed != 0 {
 		t.Errorf("Run() clients connected %d failed %d, want %d 0", rep.Clients.Connected, rep.Clients.Failed, testClients)
@@ -126,7 +129,7 @@ func TestRunStatic(t *testing.T) {
 	if rep.Bytes.ClientRepliesPerHeartbeat != 0 {
 		t.Errorf("Run(static) client_replies_per_heartbeat = %v, want 0", rep.Bytes.ClientRepliesPerHeartbeat)
 	}
-	if tcpInfoSupported {
+	if probe.TCPInfoSupported {
 		ti := rep.TCPInfo
 		if !ti.Available || ti.Sockets != testClients {
 			t.Errorf("Run(static) tcp_info available %v sockets %d, want true %d", ti.Available, ti.Sockets, testClients)
@@ -150,7 +153,7 @@ func TestRunStatic(t *testing.T) {
 		t.Errorf("Run(static) server_goroutines_per_stream = %v, want 2", got)
 	}
 	for _, n := range rep.Notes {
-		if strings.Contains(n, "out of step") || strings.Contains(n, "--client-window static") {
+		if strings.Contains(n.String(), "out of step") || strings.Contains(n.String(), "ClientWindow static") {
 			t.Errorf("Run(static) note %q, want none about accounting or client window", n)
 		}
 	}
@@ -160,8 +163,8 @@ func TestRunStatic(t *testing.T) {
 		t.Fatal("OnSnapshot never called")
 	}
 	last := all[len(all)-1]
-	if last.Phase != PhaseDone || last.Connected != testClients || last.PerHeartbeat.HTTP2In != 33 {
-		t.Errorf("last snapshot phase %s connected %d http2 in %v, want done %d 33", last.Phase, last.Connected, last.PerHeartbeat.HTTP2In, testClients)
+	if last.Phase != PhaseDone || last.Connected != testClients || last.Report != rep {
+		t.Errorf("last snapshot phase %s connected %d report %p, want done %d and the report Run returned (%p)", last.Phase, last.Connected, last.Report, testClients, rep)
 	}
 	seen := map[Phase]bool{}
 	for _, s := range all {
@@ -203,10 +206,10 @@ func TestRunDynamic(t *testing.T) {
 	}
 	found := false
 	for _, n := range rep.Notes {
-		found = found || strings.Contains(n, "--client-window static")
+		found = found || strings.Contains(n.String(), "ClientWindow static")
 	}
 	if !found && rep.Bytes.ClientRepliesPerHeartbeat+rep.Bytes.ServerPingsPerHeartbeat > 33 {
-		t.Errorf("Run(dynamic) notes = %q, want one suggesting --client-window static", rep.Notes)
+		t.Errorf("Run(dynamic) notes = %q, want one suggesting ClientWindow static", rep.Notes)
 	}
 }
 
@@ -264,7 +267,7 @@ func TestRunInterrupted(t *testing.T) {
 	cfg.Warmup = -1
 	cfg.Duration = time.Minute
 	cfg.OnSnapshot = func(s Snapshot) {
-		if s.Phase == PhaseMeasure && s.PerHeartbeat.Heartbeats >= testClients {
+		if s.ReportPhase == PhaseMeasure && s.Report.Heartbeats.OnWire >= testClients {
 			cancel()
 		}
 	}
@@ -301,7 +304,17 @@ func TestRunNoServer(t *testing.T) {
 	}
 }
 
-func closeTo(a, b float64) bool {
+func closeTo(a, b report.Figure) bool {
 	d := a - b
 	return d < 1e-9 && d > -1e-9
+}
+
+// hasNote reports whether a note of r, in Config's words, holds sub.
+func hasNote(r *report.Report, sub string) bool {
+	for _, n := range r.Notes {
+		if strings.Contains(n.String(), sub) {
+			return true
+		}
+	}
+	return false
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"galaxy/galaxyctl/internal/loadgen/printer"
 )
 
 // stallPacer starts the first n clients at once and the rest an hour
@@ -87,17 +90,20 @@ func TestRunInterruptedEarly(t *testing.T) {
 			if wantWarmup := tc.phase == PhaseWarmup; (d.WarmupMS > 0) != wantWarmup {
 				t.Errorf("Run(cancelled in the %s) warm-up %vms, want more than 0: %v", tc.name, d.WarmupMS, wantWarmup)
 			}
-			if h := rep.Heartbeats; h.OnWire != 0 || h.Received != 0 || rep.Bytes.IPPerHeartbeat != 0 {
-				t.Errorf("Run(cancelled in the %s) heartbeats on wire %d received %d ip bytes/hb %v, want 0 0 0",
+			if h := rep.Heartbeats; h.OnWire != 0 || h.Received != 0 || rep.Bytes.IPPerHeartbeat.OK() {
+				t.Errorf("Run(cancelled in the %s) heartbeats on wire %d received %d ip bytes/hb %v, want 0 0 missing",
 					tc.name, h.OnWire, h.Received, rep.Bytes.IPPerHeartbeat)
 			}
 			if !hasNote(rep, tc.wantNote) || hasNote(rep, "No heartbeat arrived") {
 				t.Errorf("Run(cancelled in the %s) notes = %q, want %q and none on missing heartbeats", tc.name, rep.Notes, tc.wantNote)
 			}
-			// The CLI prints this report.
+			// The CLI prints this report, as text or JSON.
+			if err := printer.WriteJSON(io.Discard, rep, nil); err != nil {
+				t.Errorf("WriteJSON(report cancelled in the %s) = %v, want nil", tc.name, err)
+			}
 			var buf bytes.Buffer
-			if err := WriteText(&buf, rep); err != nil || !strings.Contains(buf.String(), "measured 0.00ms (interrupted)") {
-				t.Errorf("WriteText(report cancelled in the %s) = %v, want no error and \"measured 0.00ms (interrupted)\"; got:\n%s", tc.name, err, buf.String())
+			if err := printer.WriteText(&buf, rep, nil); err != nil || !strings.Contains(buf.String(), "measured 0 (interrupted)") || !strings.Contains(buf.String(), "no measurement window") {
+				t.Errorf("WriteText(report cancelled in the %s) = %v, want no error, \"measured 0 (interrupted)\" and \"no measurement window\"; got:\n%s", tc.name, err, buf.String())
 			}
 		})
 	}

@@ -8,7 +8,7 @@ import (
 // Heartbeats that arrive in one burst per second must read as a steady
 // rate, not swing between 0 and the burst.
 func TestSnapshotRatesSpanBursts(t *testing.T) {
-	var s snapshotter
+	var s rates
 	t0 := time.Unix(1000, 0)
 	var hb uint64
 	var got float64
@@ -21,7 +21,7 @@ func TestSnapshotRatesSpanBursts(t *testing.T) {
 	if got < 900 || got > 1100 {
 		t.Errorf("rates() after 5 s of 1000-heartbeat bursts each second = %.0f/s, want about 1000/s", got)
 	}
-	var first snapshotter
+	var first rates
 	if hb, in, out := first.rates(rateSample{at: t0, heartbeats: 5}); hb != 0 || in != 0 || out != 0 {
 		t.Errorf("first rates() = %v %v %v, want zeros", hb, in, out)
 	}

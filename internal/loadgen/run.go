@@ -4,43 +4,32 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/loadgen/probe"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
-// runner is one run's state, shared by the run goroutine, the clients and
-// the snapshot goroutine.
+// runner is one run: its configuration and the parts the run goroutine,
+// the clients and the snapshot goroutine share, each with its own file.
 type runner struct {
 	cfg  Config
-	col  *collector
-	gaps *gapRecorder
+	echo report.ConfigEcho
 	inst instruments
 
-	clients      []clientState
-	groups       []connGroup
-	connectSlots chan struct{}
-	wg           sync.WaitGroup
-	randMu       sync.Mutex
+	pool   *clientPool  // the clients and their connections (pool.go, client.go)
+	tally  *tally       // how the clients fare (tally.go)
+	col    *collector   // bytes and TCP_INFO of their sockets (collector.go, sockets.go)
+	gaps   *gapRecorder // heartbeat gaps (gaps.go)
+	phases phases       // where the run is (phase.go)
+	feed   feed         // the live snapshots (snapshot.go)
+	live   live         // the live report, rebuilt at most every LiveEvery (live.go)
 
 	started   time.Time
-	memBefore memSample
-
-	connected, failed, ended atomic.Int64
-	resolved                 atomic.Int64
-	allResolved              chan struct{}
-	connectFailures          atomic.Uint64
-	heartbeats               atomic.Uint64
-	otherMessages            atomic.Uint64
-
-	errMu             sync.Mutex
-	connectErrs       map[string]uint64
-	connectErrSamples map[string]string
-	streamErrs        map[string]uint64
-
-	phaseMu sync.Mutex
-	mark    phaseMark
+	memBefore report.MemSample
+	srvBefore *report.ServerSample
 }
 
 // Run simulates cfg.Clients idle clients against cfg.Addr and measures
@@ -49,152 +38,89 @@ type runner struct {
 //
 // An invalid cfg is a *ConfigError. With the default dialer, Run first
 // checks that the connections fit under the open-file limit
-// (CheckFileLimit); raising it is the caller's choice (RaiseFileLimit).
-// When ctx ends, Run stops and returns the report of the run so far
-// (Interrupted set) together with ctx's error: in the measurement it
-// covers the part measured; in the ramp or the warm-up it has the clients
-// and durations so far and no per-heartbeat figures. A run in which no
-// client connects, and that was not interrupted, is an error and has no
-// report.
-func Run(ctx context.Context, cfg Config) (*Report, error) {
+// (CheckFileLimit, a *FileLimitError); raising it is the caller's choice
+// (probe.RaiseFileLimit). When ctx ends, Run stops and returns the report
+// of the run so far (Interrupted set) together with ctx's error: in the
+// measurement it covers the part measured; in the ramp or the warm-up it
+// has the clients and durations so far and no per-heartbeat figures. A run
+// in which no client connects, and that was not interrupted, is an error
+// and has no report.
+func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Dial == nil {
 		cfg.Dial = netDial
-		if soft, ok := fileLimit(); ok {
+		if soft, ok := probe.FileLimit(); ok {
 			if err := CheckFileLimit(cfg.Clients, cfg.StreamsPerConn, soft); err != nil {
 				return nil, err
 			}
 		}
 	}
+	r, err := newRunner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+// newRunner builds the parts of a run of cfg, which has its defaults.
+func newRunner(cfg Config) (*runner, error) {
 	inst, err := newInstruments(cfg.Meter)
 	if err != nil {
 		return nil, err
 	}
 	interval, source := cfg.ExpectedInterval, ""
 	if interval > 0 {
-		source = IntervalExpected
+		source = report.IntervalExpected
 	}
 	r := &runner{
-		cfg:               cfg,
-		col:               newCollector(cfg.TLS != nil),
-		gaps:              newGapRecorder(interval, source),
-		inst:              inst,
-		clients:           make([]clientState, cfg.Clients),
-		groups:            make([]connGroup, cfg.connections()),
-		connectSlots:      make(chan struct{}, cfg.ConnectParallel),
-		allResolved:       make(chan struct{}),
-		connectErrs:       make(map[string]uint64),
-		connectErrSamples: make(map[string]string),
-		streamErrs:        make(map[string]uint64),
+		cfg:    cfg,
+		echo:   cfg.echo(),
+		inst:   inst,
+		tally:  newTally(cfg.Clients),
+		col:    newCollector(cfg.TLS != nil),
+		gaps:   newGapRecorder(interval, source),
+		phases: phases{log: cfg.Logger},
 	}
-	return r.run(ctx)
+	r.pool = newClientPool(cfg, r.newClientConn)
+	return r, nil
 }
 
-func (r *runner) run(ctx context.Context) (*Report, error) {
-	cfg := r.cfg
-	clock := cfg.Clock
-	r.started = clock.Now()
-
-	m := measurement{cfg: cfg, started: r.started}
-	if cfg.ServerMetricsURL != "" {
-		s, err := scrapeServer(ctx, cfg.HTTPClient, cfg.ServerMetricsURL)
-		if err != nil {
-			return nil, fmt.Errorf("server metrics before the ramp: %w", err)
-		}
-		m.srvBefore = &s
+// run goes through the phases in order: ramp, warm-up, window, finish.
+func (r *runner) run(ctx context.Context) (*report.Report, error) {
+	m, err := r.begin(ctx)
+	if err != nil {
+		return nil, err
 	}
-	r.memBefore = readMemory(true)
-	m.memBefore = r.memBefore
-
-	clientCtx, stopClients := context.WithCancel(ctx)
-	defer stopClients()
-	snapStop, snapDone := make(chan struct{}), make(chan struct{})
-	r.setPhase(phaseMark{phase: PhaseRamp, start: r.started})
-	if cfg.OnSnapshot != nil {
-		go r.snapshotLoop(snapStop, snapDone)
-	} else {
-		close(snapDone)
-	}
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
+	// The clients outlive ctx: when ctx ends the window is closed first,
+	// and only then are the streams torn down, so their RST_STREAM and
+	// GOAWAY frames stay out of the figures.
+	clientCtx, stopClients := context.WithCancel(context.WithoutCancel(ctx))
+	r.feed.start(r)
+	r.live.start(r)
+	stop := sync.OnceFunc(func() {
 		stopClients()
-		r.wg.Wait()
-		r.closeConns()
-		close(snapStop)
-		<-snapDone
-	}
-	defer stop()
+		r.pool.wg.Wait()
+		r.pool.closeConns()
+		r.live.stop()
+	})
+	defer func() {
+		stop()
+		r.feed.stop(nil) // a run that ends without a report
+	}()
 
-	// Ramp.
-	r.ramp(clientCtx)
-	select {
-	case <-r.allResolved:
-	case <-ctx.Done():
-		m.ramp = clock.Now().Sub(r.started)
-		return r.interruptedEarly(&m, PhaseRamp, stop, fmt.Errorf("bench interrupted during the ramp: %w", ctx.Err()))
+	if err := r.rampUp(ctx, clientCtx, &m); err != nil {
+		if ctx.Err() == nil {
+			return nil, err
+		}
+		return r.interruptedEarly(&m, PhaseRamp, stop, fmt.Errorf("bench interrupted during the ramp: %w", err))
 	}
-	rampEnd := clock.Now()
-	m.ramp = rampEnd.Sub(r.started)
-	if r.connected.Load() == 0 {
-		r.errMu.Lock()
-		summary := errSummary(r.connectErrs, r.connectErrSamples)
-		r.errMu.Unlock()
-		return nil, fmt.Errorf("no client connected to %s: all %d failed after %d attempts each (%s)",
-			cfg.Addr, cfg.Clients, cfg.ConnectBackoff.MaxAttempts, summary)
-	}
-
-	// Warm-up.
-	r.setPhase(phaseMark{phase: PhaseWarmup, start: rampEnd, length: cfg.Warmup, base: r.col.load()})
-	if err := sleepCtx(ctx, clock, cfg.Warmup); err != nil {
-		m.warmup = clock.Now().Sub(rampEnd)
+	if err := r.warmUp(ctx, &m); err != nil {
 		return r.interruptedEarly(&m, PhaseWarmup, stop, fmt.Errorf("bench interrupted during the warm-up: %w", err))
 	}
-	m.memAfter = readMemory(true)
-	if cfg.ServerMetricsURL != "" {
-		s, err := scrapeServer(ctx, cfg.HTTPClient, cfg.ServerMetricsURL)
-		if err != nil {
-			m.srvErr = err.Error()
-			cfg.Logger.Warn("server metrics after the warm-up", zap.Error(err))
-		} else {
-			m.srvAfter = &s
-		}
-	}
-	warmEnd := clock.Now()
-	m.warmup = warmEnd.Sub(rampEnd)
-
-	// Measurement window.
-	interval, source := r.windowInterval()
-	base := r.col.startWindow()
-	hbBase, otherBase := r.heartbeats.Load(), r.otherMessages.Load()
-	for i := range r.clients {
-		r.clients[i].windowStart = r.clients[i].heartbeats.Load()
-	}
-	r.gaps.next(interval, source)
-	winStart := clock.Now()
-	r.setPhase(phaseMark{phase: PhaseMeasure, start: winStart, length: cfg.Duration, base: base})
-	winErr := sleepCtx(ctx, clock, cfg.Duration)
-	end, tcp := r.col.endWindow()
-	winEnd := clock.Now()
-	window := r.gaps.next(0, "")
-	m.window = winEnd.Sub(winStart)
-	if winErr != nil {
-		m.interrupted = PhaseMeasure
-	}
-	m.win = end.sub(base)
-	m.tcp = tcp
-	m.appHeartbeats = r.heartbeats.Load() - hbBase
-	m.appOther = r.otherMessages.Load() - otherBase
-	m.gaps = window.stats()
-	m.overdueAtEnd, m.stalled, m.silent = r.tails(winEnd, m.gaps.Interval)
-
-	r.setPhase(phaseMark{phase: PhaseDone, start: winEnd, length: winEnd.Sub(winStart), base: base, end: &end, gaps: window})
+	winErr := r.measure(ctx, &m)
 	rep := r.finish(&m, stop)
 	if winErr != nil {
 		return rep, fmt.Errorf("bench interrupted during the measurement: %w", winErr)
@@ -202,38 +128,55 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	return rep, nil
 }
 
-// interruptedEarly ends a run whose ctx ended in phase, before the
-// measurement window: the report has the clients and durations so far and
-// an empty window, so the caller can still show what the run got to.
-// bench's memory is read while the streams are still held.
-func (r *runner) interruptedEarly(m *measurement, phase Phase, stop func(), err error) (*Report, error) {
-	m.interrupted = phase
-	m.memAfter = readMemory(true)
-	return r.finish(m, stop), err
+// begin takes the readings before the ramp: the server's metrics, when
+// known, and bench's memory.
+func (r *runner) begin(ctx context.Context) (report.Measurement, error) {
+	r.started = r.cfg.Clock.Now()
+	m := report.Measurement{
+		Config:             r.echo,
+		ConnectMaxAttempts: r.cfg.ConnectBackoff.MaxAttempts,
+		TCPInfoSupported:   probe.TCPInfoSupported,
+		StartedAt:          r.started,
+	}
+	if r.cfg.ServerMetricsURL != "" {
+		s, err := probe.ScrapeServer(ctx, r.cfg.HTTPClient, r.cfg.ServerMetricsURL)
+		if err != nil {
+			return m, fmt.Errorf("server metrics before the ramp: %w", err)
+		}
+		r.srvBefore = &s
+		m.ServerBefore = r.srvBefore
+	}
+	r.memBefore = probe.ReadMemory(true)
+	m.MemBefore = r.memBefore
+	period, base := r.col.startPeriod()
+	r.phases.set(phaseMark{phase: PhaseRamp, start: r.started, period: period, base: base})
+	return m, nil
 }
 
-// finish stops the clients, adds the run's totals to m and builds the
-// report.
-func (r *runner) finish(m *measurement, stop func()) *Report {
-	stop()
-	m.total = r.cfg.Clock.Now().Sub(r.started)
-	m.connected = int(r.connected.Load())
-	m.failed = int(r.failed.Load())
-	m.ended = int(r.ended.Load())
-	m.connectFailures = r.connectFailures.Load()
-	m.connectionsOpened = r.col.opened.Load()
-	r.errMu.Lock()
-	m.connectErrs = r.connectErrs
-	m.connectErrSamples = r.connectErrSamples
-	m.streamErrs = r.streamErrs
-	r.errMu.Unlock()
-	return buildReport(*m)
+// rampUp starts the clients as the pacer allows and waits until each has
+// connected or given up. It fails when ctx ends, or when no client
+// connected at all.
+func (r *runner) rampUp(ctx, clientCtx context.Context, m *report.Measurement) error {
+	r.startClients(ctx, clientCtx)
+	select {
+	case <-r.tally.allResolved:
+	case <-ctx.Done():
+		m.Ramp = r.cfg.Clock.Now().Sub(r.started)
+		return ctx.Err()
+	}
+	m.Ramp = r.cfg.Clock.Now().Sub(r.started)
+	if r.tally.connected.Load() == 0 {
+		connect, samples, _ := r.tally.errors()
+		return fmt.Errorf("no client connected to %s: all %d failed after %d attempts each (%s)",
+			r.cfg.Addr, r.cfg.Clients, r.cfg.ConnectBackoff.MaxAttempts, report.ErrSummary(connect, samples))
+	}
+	return nil
 }
 
-// ramp starts the clients as the pacer allows. Connects run in the
-// clients' goroutines, so a slow server slows the ramp only through
-// ConnectParallel.
-func (r *runner) ramp(ctx context.Context) {
+// startClients starts each client's goroutine, with clientCtx, when the
+// pacer says, until ctx ends. Connects run in the clients' goroutines, so a
+// slow server slows the ramp only through ConnectParallel.
+func (r *runner) startClients(ctx, clientCtx context.Context) {
 	clock := r.cfg.Clock
 	for i := range r.cfg.Clients {
 		if wait := r.cfg.Pacer.Pace(clock.Now().Sub(r.started), i); wait > 0 {
@@ -244,9 +187,67 @@ func (r *runner) ramp(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		r.wg.Add(1)
-		go r.runClient(ctx, i)
+		r.pool.wg.Add(1)
+		go r.runClient(clientCtx, i)
 	}
+}
+
+// warmUp waits out the warm-up, then reads bench's memory and the
+// server's with the streams established.
+func (r *runner) warmUp(ctx context.Context, m *report.Measurement) error {
+	clock := r.cfg.Clock
+	rampEnd := r.started.Add(m.Ramp)
+	period, base := r.col.startPeriod()
+	r.phases.set(phaseMark{phase: PhaseWarmup, start: rampEnd, length: r.cfg.Warmup, period: period, base: base,
+		hbBase: r.tally.heartbeats.Load(), otherBase: r.tally.otherMessages.Load(), ramp: m.Ramp})
+	if err := sleepCtx(ctx, clock, r.cfg.Warmup); err != nil {
+		m.Warmup = clock.Now().Sub(rampEnd)
+		return err
+	}
+	m.MemAfter = probe.ReadMemory(true)
+	if r.cfg.ServerMetricsURL != "" {
+		s, err := probe.ScrapeServer(ctx, r.cfg.HTTPClient, r.cfg.ServerMetricsURL)
+		if err != nil {
+			m.ServerError = err.Error()
+			r.cfg.Logger.Warn("server metrics after the warm-up", zap.Error(err))
+		} else {
+			m.ServerAfter = &s
+		}
+	}
+	m.Warmup = clock.Now().Sub(rampEnd)
+	return nil
+}
+
+// measure runs the measurement window and reduces the counters to their
+// deltas over it. The error is ctx's, when it ended the window early.
+func (r *runner) measure(ctx context.Context, m *report.Measurement) error {
+	clock := r.cfg.Clock
+	interval, source := r.windowInterval()
+	period, base := r.col.startPeriod()
+	hbBase, otherBase := r.tally.heartbeats.Load(), r.tally.otherMessages.Load()
+	r.pool.markWindowStart()
+	r.gaps.next(interval, source)
+	winStart := clock.Now()
+	r.phases.set(phaseMark{phase: PhaseMeasure, start: winStart, length: r.cfg.Duration, period: period, base: base,
+		hbBase: hbBase, otherBase: otherBase, ramp: m.Ramp, warmup: m.Warmup})
+
+	winErr := sleepCtx(ctx, clock, r.cfg.Duration)
+
+	end, tcp := r.col.endWindow()
+	winEnd := clock.Now()
+	window := r.gaps.next(0, "")
+	m.Window = winEnd.Sub(winStart)
+	if winErr != nil {
+		m.Interrupted = PhaseMeasure
+	}
+	m.Counters, m.TCP = end.Sub(base), tcp
+	m.Heartbeats = r.tally.heartbeats.Load() - hbBase
+	m.OtherMessages = r.tally.otherMessages.Load() - otherBase
+	m.Gaps = window.gaps()
+	m.OverdueAtEnd, m.Stalled, m.Silent = r.pool.tails(winEnd, m.Gaps.Stats().Interval)
+	r.phases.set(phaseMark{phase: PhaseDone, start: winEnd, length: m.Window, base: base,
+		hbBase: hbBase, otherBase: otherBase, ramp: m.Ramp, warmup: m.Warmup, end: &end, gaps: window})
+	return winErr
 }
 
 // windowInterval is the interval late and missed are judged by in the
@@ -254,39 +255,42 @@ func (r *runner) ramp(ctx context.Context) {
 // yet (learned from the window's own gaps at the end).
 func (r *runner) windowInterval() (time.Duration, string) {
 	if r.cfg.ExpectedInterval > 0 {
-		return r.cfg.ExpectedInterval, IntervalExpected
+		return r.cfg.ExpectedInterval, report.IntervalExpected
 	}
-	if s := r.gaps.current().hist.snapshot(); s.count > 0 {
-		return s.quantile(0.5), IntervalLearnedWarmup
+	if h := r.gaps.current().hist.snapshot(); h.Count > 0 {
+		return h.Quantile(0.5), report.IntervalLearnedWarmup
 	}
 	return 0, ""
 }
 
-// tails looks at every open stream at the window's end: heartbeats
-// overdue by more than half an interval, streams so stalled, and streams
-// that received nothing in the window.
-func (r *runner) tails(end time.Time, interval time.Duration) (overdue uint64, stalled, silent int) {
-	endNS := end.UnixNano()
-	for i := range r.clients {
-		st := &r.clients[i]
-		if st.state.Load() != clientConnected {
-			continue
-		}
-		if st.heartbeats.Load() == st.windowStart {
-			silent++
-		}
-		if interval <= 0 {
-			continue
-		}
-		last := st.last.Load()
-		if last == 0 {
-			last = st.connectedAt.Load()
-		}
-		since := time.Duration(endNS - last)
-		if 2*since > 3*interval {
-			stalled++
-			overdue += uint64((since - interval/2) / interval)
-		}
-	}
-	return overdue, stalled, silent
+// interruptedEarly ends a run whose ctx ended in phase, before the
+// measurement window: the report has the clients and durations so far and
+// an empty window, so the caller can still show what the run got to.
+// bench's memory is read while the streams are still held.
+func (r *runner) interruptedEarly(m *report.Measurement, phase Phase, stop func(), err error) (*report.Report, error) {
+	m.Interrupted = phase
+	m.MemAfter = probe.ReadMemory(true)
+	return r.finish(m, stop), err
+}
+
+// finish stops the clients, adds the run's totals to m, builds the report
+// and sends it with the last snapshot, so the live view's last frame is
+// the report.
+func (r *runner) finish(m *report.Measurement, stop func()) *report.Report {
+	stop()
+	m.Total = r.cfg.Clock.Now().Sub(r.started)
+	r.totals(m)
+	rep := report.Build(*m)
+	r.feed.stop(rep)
+	return rep
+}
+
+// totals adds what the clients came to so far: counts, sockets, errors.
+func (r *runner) totals(m *report.Measurement) {
+	m.Connected = int(r.tally.connected.Load())
+	m.Failed = int(r.tally.failed.Load())
+	m.Ended = int(r.tally.ended.Load())
+	m.ConnectFailures = r.tally.connectFailures.Load()
+	m.ConnectionsOpened = r.col.opened.Load()
+	m.ConnectErrors, m.ConnectErrorSamples, m.StreamErrors = r.tally.errors()
 }

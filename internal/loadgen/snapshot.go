@@ -1,27 +1,15 @@
 package loadgen
 
 import (
-	"maps"
+	"sync"
 	"time"
 
-	"go.uber.org/zap"
-
-	"galaxy/galaxyctl/internal/loadgen/wire"
-)
-
-// Phase is where a run is.
-type Phase string
-
-// Phases, in order.
-const (
-	PhaseRamp    Phase = "ramp"
-	PhaseWarmup  Phase = "warmup"
-	PhaseMeasure Phase = "measure"
-	PhaseDone    Phase = "done"
+	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
 // Snapshot is the live state of a run, aggregated over every client, for
-// a progress display. It is a value: the receiver may keep it.
+// a progress display. It is a value: the receiver may keep it, and must
+// not change what its Report points to.
 type Snapshot struct {
 	Phase Phase
 	// Elapsed is the time since Run started; PhaseElapsed since the phase
@@ -31,6 +19,10 @@ type Snapshot struct {
 	PhaseElapsed time.Duration
 	PhaseLength  time.Duration
 
+	// Config is the run's configuration with its defaults filled in, as
+	// the report echoes it.
+	Config report.ConfigEcho
+
 	Target          int
 	Connected       int // ever connected
 	Failed          int // gave up
@@ -38,113 +30,31 @@ type Snapshot struct {
 	Ended           int
 	ConnectFailures uint64 // failed attempts, retried or not
 	Connections     int64  // sockets opened so far
-	RampRate        float64
+	// RampRate is clients connected per second of ramp, by the report's
+	// formula (report.RampRate): so far in the ramp, then the ramp's.
+	RampRate float64
 
 	// Heartbeats is every heartbeat received so far; the rates are over
-	// the time since the previous snapshot.
+	// the last two seconds or so (the final snapshot's over the window).
 	Heartbeats       uint64
 	HeartbeatsPerSec float64
 	BytesInPerSec    float64
 	BytesOutPerSec   float64
 
-	// PerHeartbeat is the byte accounting since the current phase began
-	// (the window, once measuring; the final snapshot keeps the window's).
-	// TCP figures need TCP_INFO and are only in the Report.
-	PerHeartbeat LiveLayers
-
-	// Gaps are the heartbeat gaps of the current period: before the window
-	// (ramp and warm-up), then the window.
-	Gaps GapSnapshot
-
-	Memory MemorySnapshot
+	// Report is the report of phase ReportPhase so far, built by
+	// report.Build from the counting connections, a TCP_INFO sweep of every
+	// socket and the memory readings, at most every Config.LiveEvery; nil
+	// until the first. The final snapshot carries the report Run returns.
+	Report      *report.Report
+	ReportPhase Phase
 
 	// Errors by gRPC code name.
 	ConnectErrors map[string]uint64
 	StreamErrors  map[string]uint64
 }
 
-// LiveLayers is bytes per heartbeat by layer, in (server to client) and
-// out, from the counting connections.
-type LiveLayers struct {
-	Heartbeats       uint64
-	Protobuf         float64
-	GRPCPrefix       float64
-	HTTP2FrameHeader float64
-	HTTP2In          float64
-	HTTP2Out         float64
-	ClientReplies    float64 // WINDOW_UPDATE, PING and other non-request frames out
-	ServerPings      float64
-	TLSIn, TLSOut    float64 // record overhead, with TLS
-	SocketIn         float64
-	SocketOut        float64
-	ResidualIn       int64
-	ResidualOut      int64
-}
-
-// GapSnapshot is the gap histogram so far.
-type GapSnapshot struct {
-	Interval       time.Duration
-	IntervalSource string
-	Count          uint64
-	P50, P99, Max  time.Duration
-	Late, Missed   uint64
-	Buckets        []GapBucket
-}
-
-// MemorySnapshot is bench's own memory now, and per connected stream
-// against the reading before the ramp.
-type MemorySnapshot struct {
-	RSS            uint64
-	Heap           uint64
-	Goroutines     uint64
-	BytesPerStream float64
-}
-
-// phaseMark is what the run goroutine publishes at each phase change.
-type phaseMark struct {
-	phase  Phase
-	start  time.Time
-	length time.Duration
-	base   counters
-	// end and gaps freeze the window's counters and gaps, so the final
-	// snapshot shows the window, not the shutdown.
-	end  *counters
-	gaps *gapPeriod
-}
-
-func (r *runner) setPhase(m phaseMark) {
-	r.phaseMu.Lock()
-	r.mark = m
-	r.phaseMu.Unlock()
-	r.cfg.Logger.Debug("bench phase", zap.String("phase", string(m.phase)))
-}
-
-// liveLayers divides counter deltas by the heartbeats among them.
-func liveLayers(d *counters, tls bool) LiveLayers {
-	hb := perHB(d.H2In.Heartbeats)
-	l := LiveLayers{
-		Heartbeats:       d.H2In.Heartbeats,
-		Protobuf:         hb.of(d.H2In.MessageBytes),
-		GRPCPrefix:       hb.of(d.H2In.GRPCPrefix),
-		HTTP2FrameHeader: hb.of(d.H2In.Frames[wire.KindData] * wire.FrameHeaderLen),
-		HTTP2In:          hb.of(d.H2In.AllFrameBytes()),
-		HTTP2Out:         hb.of(d.H2Out.Preface + d.H2Out.AllFrameBytes()),
-		ClientReplies:    hb.of(replyBytes(&d.H2Out)),
-		ServerPings:      hb.of(d.H2In.FrameBytes(wire.KindPing) + d.H2In.FrameBytes(wire.KindPingAck)),
-		SocketIn:         hb.of(d.socketIn(tls)),
-		SocketOut:        hb.of(d.socketOut(tls)),
-		ResidualIn:       d.H2In.Residual(),
-		ResidualOut:      d.H2Out.Residual(),
-	}
-	if tls {
-		l.TLSIn = hb.ofDiff(d.TLSIn.Bytes, d.H2In.Bytes)
-		l.TLSOut = hb.ofDiff(d.TLSOut.Bytes, d.H2Out.Bytes)
-	}
-	return l
-}
-
-// snapshotter keeps what consecutive snapshots need for rates.
-type snapshotter struct {
+// rates keeps recent readings for per-second rates.
+type rates struct {
 	// ring holds recent readings; rates are taken against the newest one
 	// at least rateSpan old, since heartbeats of clients that connected
 	// together arrive in bursts one interval apart, and a rate over one
@@ -166,7 +76,7 @@ const (
 
 // rates returns per-second rates against the best reading available and
 // records cur.
-func (s *snapshotter) rates(cur rateSample) (hb, in, out float64) {
+func (s *rates) rates(cur rateSample) (hb, in, out float64) {
 	var base rateSample
 	for i := 1; i <= min(s.n, rateRing); i++ {
 		r := s.ring[(s.n-i)%rateRing]
@@ -184,90 +94,96 @@ func (s *snapshotter) rates(cur rateSample) (hb, in, out float64) {
 	return float64(cur.heartbeats-base.heartbeats) / dt, float64(cur.bytesIn-base.bytesIn) / dt, float64(cur.bytesOut-base.bytesOut) / dt
 }
 
-// snapshot aggregates the run's state. Only the snapshot goroutine calls
-// it.
-func (r *runner) snapshot(s *snapshotter) Snapshot {
+// snapshot aggregates the run's state, with final as its report when the
+// run is over. Only the snapshot goroutine calls it.
+func (r *runner) snapshot(s *rates, final *report.Report) Snapshot {
 	now := r.cfg.Clock.Now()
-	r.phaseMu.Lock()
-	mark := r.mark
-	r.phaseMu.Unlock()
-
-	cur := mark.end
-	if cur == nil {
-		c := r.col.load()
-		cur = &c
-	}
-	tls := r.cfg.TLS != nil
-	delta := cur.sub(mark.base)
-
-	connected := int(r.connected.Load())
-	ended := int(r.ended.Load())
+	mark := r.phases.current()
+	t := r.tally
+	connected, ended := int(t.connected.Load()), int(t.ended.Load())
 	snap := Snapshot{
 		Phase:           mark.phase,
 		Elapsed:         now.Sub(r.started),
 		PhaseElapsed:    now.Sub(mark.start),
 		PhaseLength:     mark.length,
+		Config:          r.echo,
 		Target:          r.cfg.Clients,
 		Connected:       connected,
-		Failed:          int(r.failed.Load()),
+		Failed:          int(t.failed.Load()),
 		Active:          connected - ended,
 		Ended:           ended,
-		ConnectFailures: r.connectFailures.Load(),
+		ConnectFailures: t.connectFailures.Load(),
 		Connections:     r.col.opened.Load(),
-		Heartbeats:      r.heartbeats.Load(),
-		PerHeartbeat:    liveLayers(&delta, tls),
+		Heartbeats:      t.heartbeats.Load(),
+		RampRate:        report.RampRate(connected, mark.ramp),
 	}
-	if mark.phase == PhaseRamp && snap.PhaseElapsed > 0 {
-		snap.RampRate = float64(connected) / snap.PhaseElapsed.Seconds()
+	if mark.phase == PhaseRamp {
+		snap.RampRate = report.RampRate(connected, snap.PhaseElapsed)
 	}
-	in, out := cur.socketIn(tls), cur.socketOut(tls)
+	snap.ConnectErrors, _, snap.StreamErrors = t.errors()
+	if l := r.live.latest.Load(); l != nil {
+		snap.Report, snap.ReportPhase = l.rep, l.phase
+	}
+	tls := r.cfg.TLS != nil
 	if mark.phase == PhaseDone && mark.length > 0 {
 		// The final snapshot shows the window's averages: a rate over the
 		// few milliseconds since the last snapshot would be noise.
+		d := mark.end.Sub(mark.base)
 		w := mark.length.Seconds()
-		snap.HeartbeatsPerSec = float64(delta.H2In.Heartbeats) / w
-		snap.BytesInPerSec = float64(delta.socketIn(tls)) / w
-		snap.BytesOutPerSec = float64(delta.socketOut(tls)) / w
+		snap.HeartbeatsPerSec = float64(d.H2In.Heartbeats) / w
+		snap.BytesInPerSec = float64(d.SocketIn(tls)) / w
+		snap.BytesOutPerSec = float64(d.SocketOut(tls)) / w
 	} else {
-		snap.HeartbeatsPerSec, snap.BytesInPerSec, snap.BytesOutPerSec = s.rates(rateSample{now, snap.Heartbeats, in, out})
+		cur := r.col.load()
+		snap.HeartbeatsPerSec, snap.BytesInPerSec, snap.BytesOutPerSec = s.rates(rateSample{now, snap.Heartbeats, cur.SocketIn(tls), cur.SocketOut(tls)})
 	}
-
-	period := mark.gaps
-	if period == nil {
-		period = r.gaps.current()
+	if final != nil {
+		snap.Report, snap.ReportPhase = final, mark.phase
+		snap.RampRate = final.Clients.RampRateAchieved
 	}
-	g := period.stats()
-	snap.Gaps = GapSnapshot{
-		Interval: g.Interval, IntervalSource: g.IntervalSource,
-		Count: g.Count, P50: g.P50, P99: g.P99, Max: g.Max,
-		Late: g.Late, Missed: g.Missed, Buckets: g.Buckets,
-	}
-
-	mem := readMemory(false)
-	snap.Memory = MemorySnapshot{RSS: mem.RSS, Heap: mem.HeapBytes, Goroutines: mem.Goroutines}
-	if connected > 0 {
-		snap.Memory.BytesPerStream = (float64(mem.RSS) - float64(r.memBefore.RSS)) / float64(connected)
-	}
-
-	r.errMu.Lock()
-	snap.ConnectErrors = maps.Clone(r.connectErrs)
-	snap.StreamErrors = maps.Clone(r.streamErrs)
-	r.errMu.Unlock()
 	return snap
+}
+
+// feed is the live snapshots: a goroutine that calls OnSnapshot every
+// SnapshotEvery until stopped, then once more with the final report.
+type feed struct {
+	stopCh, done chan struct{}
+	once         sync.Once
+	final        *report.Report // set before stopCh closes
+}
+
+func (f *feed) start(r *runner) {
+	f.stopCh, f.done = make(chan struct{}), make(chan struct{})
+	if r.cfg.OnSnapshot == nil {
+		close(f.done)
+		return
+	}
+	go r.snapshotLoop(f.stopCh, f.done)
+}
+
+// stop makes the loop send its last snapshot, carrying final (nil for a
+// run that ends without a report), and waits for it. Only the first call
+// counts.
+func (f *feed) stop(final *report.Report) {
+	f.once.Do(func() {
+		f.final = final
+		close(f.stopCh)
+		<-f.done
+	})
 }
 
 // snapshotLoop calls OnSnapshot every SnapshotEvery until stop closes,
 // then once more, from this goroutine only.
 func (r *runner) snapshotLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	var s snapshotter
+	var s rates
 	for {
 		select {
 		case <-stop:
-			r.cfg.OnSnapshot(r.snapshot(&s))
+			r.cfg.OnSnapshot(r.snapshot(&s, r.feed.final))
 			return
 		case <-r.cfg.Clock.After(r.cfg.SnapshotEvery):
-			r.cfg.OnSnapshot(r.snapshot(&s))
+			r.cfg.OnSnapshot(r.snapshot(&s, nil))
 		}
 	}
 }

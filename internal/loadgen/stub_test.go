@@ -34,6 +34,8 @@ type stubGateway struct {
 	endAfter int
 	endErr   error
 	hold     func(user string) bool
+	// onEnd, if set, runs when a client ends its stream.
+	onEnd func()
 
 	mu    sync.Mutex
 	peers map[string]int // source IP -> streams
@@ -64,6 +66,9 @@ func (s *stubGateway) Subscribe(req *gatewayv1.SubscribeRequest, stream grpc.Ser
 		}
 		select {
 		case <-stream.Context().Done():
+			if s.onEnd != nil {
+				s.onEnd()
+			}
 			return nil
 		case <-t.C:
 			if err := stream.Send(hb); err != nil {

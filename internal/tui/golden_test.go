@@ -46,24 +46,14 @@ func TestGoldenMeasure(t *testing.T) {
 
 // rampTLS is a TLS run still ramping: the reduced 80x24 screen.
 func rampTLS() loadgen.Snapshot {
-	s := fullSnapshot()
-	s.Phase = loadgen.PhaseRamp
+	s := withTLS(fullSnapshot())
+	s.Phase, s.ReportPhase = loadgen.PhaseRamp, loadgen.PhaseRamp
 	s.PhaseElapsed, s.PhaseLength, s.Elapsed = 8*time.Second, 0, 9*time.Second
 	s.Connected, s.Active, s.Ended, s.Failed = 4_000, 4_000, 0, 0
 	s.Connections = 4_000
 	s.RampRate = 500
 	s.Heartbeats, s.HeartbeatsPerSec = 2_130, 266.25
 	s.BytesInPerSec, s.BytesOutPerSec = 14_643.75, 0
-	s.PerHeartbeat = loadgen.LiveLayers{
-		Heartbeats: 2_130, Protobuf: 19, GRPCPrefix: 5, HTTP2FrameHeader: 9, HTTP2In: 33,
-		TLSIn: 22, SocketIn: 55,
-	}
-	s.Gaps = loadgen.GapSnapshot{
-		Interval: 15 * time.Second, IntervalSource: "expected", Count: 1_930,
-		P50: 15 * time.Second, P99: 15_010 * time.Millisecond, Max: 15_040 * time.Millisecond,
-		Buckets: []loadgen.GapBucket{{Upper: 20 * time.Second, Count: 1_930}},
-	}
-	s.Memory = loadgen.MemorySnapshot{RSS: 96 << 20, Heap: 40 << 20, Goroutines: 8_012, BytesPerStream: 18_500}
 	s.ConnectErrors, s.StreamErrors = nil, nil
 	return s
 }
@@ -75,7 +65,6 @@ func TestGoldenStoppingTLS(t *testing.T) {
 	defer close(ch)
 	q := newQuitter()
 	o := testOptions()
-	o.TLS = true
 	o.OnQuit = q.onQuit
 	tm := teatest.NewTestModel(t, New(o, ch), teatest.WithInitialTermSize(80, 24))
 

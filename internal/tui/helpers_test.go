@@ -1,23 +1,51 @@
 package tui
 
 import (
-	"math"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/loadgen/report"
+	"galaxy/galaxyctl/internal/loadgen/report/reporttest"
+	"galaxy/galaxyctl/internal/loadgen/wire"
 )
+
+// liveMeasurement is the window of a run of 10,000 clients so far, with
+// grpc-go's dynamic window (288 IP bytes per heartbeat), bench's memory
+// and the server's, and heartbeat gaps in three bars.
+func liveMeasurement(tls bool) report.Measurement {
+	m := reporttest.WithReplies(reporttest.H2C())
+	m.Config.Clients, m.Config.TLS = 10_000, tls
+	m.Config.ServerMetricsURL = "http://127.0.0.1:9090/metrics"
+	m.Connected, m.Failed, m.Ended, m.ConnectFailures, m.ConnectionsOpened = 9_800, 2, 10, 3, 9_800
+	m = reporttest.Memory(m)
+	m.MemAfter.RSS = 412 << 20
+	m.ServerBefore = &report.ServerSample{RSS: 20e6, HasRSS: true, Heap: 4e6, HasHeap: true, ActiveStreams: 0, HasActiveStreams: true}
+	m.ServerAfter = &report.ServerSample{RSS: 20e6 + 9_800*35_000, HasRSS: true, Heap: 40e6, HasHeap: true, ActiveStreams: 9_800, HasActiveStreams: true}
+	if tls {
+		m.Counters.TLSIn.Bytes = m.Counters.H2In.Bytes + 22*m.Counters.H2In.Heartbeats
+		m.Counters.TLSIn.Records[wire.RecordApplicationData] = m.Counters.H2In.Heartbeats
+		m.Counters.TLSIn.Payload[wire.RecordApplicationData] = m.Counters.TLSIn.Bytes - 5*m.Counters.H2In.Heartbeats
+		m.Counters.TLSOut.Bytes = m.Counters.H2Out.Bytes
+	}
+	m.Gaps.Histogram.Record(14_500 * time.Millisecond)
+	m.Gaps.Histogram.Record(16 * time.Second)
+	m.Window = 55 * time.Second
+	return m
+}
 
 // fullSnapshot is a run in its measurement window with every section
 // filled: what the views, goldens and benchmark render.
 func fullSnapshot() loadgen.Snapshot {
+	m := liveMeasurement(false)
 	return loadgen.Snapshot{
 		Phase:            loadgen.PhaseMeasure,
 		Elapsed:          3*time.Minute + 10*time.Second,
 		PhaseElapsed:     55 * time.Second,
 		PhaseLength:      2 * time.Minute,
+		Config:           m.Config,
 		Target:           10_000,
 		Connected:        9_800,
 		Failed:           2,
@@ -25,57 +53,43 @@ func fullSnapshot() loadgen.Snapshot {
 		Ended:            10,
 		ConnectFailures:  3,
 		Connections:      9_800,
+		RampRate:         812.5,
 		Heartbeats:       1_234_567,
 		HeartbeatsPerSec: 653.25,
 		BytesInPerSec:    21_557.25,
 		BytesOutPerSec:   1_204.5,
-		PerHeartbeat: loadgen.LiveLayers{
-			Heartbeats:       130_512,
-			Protobuf:         19,
-			GRPCPrefix:       5,
-			HTTP2FrameHeader: 9,
-			HTTP2In:          33,
-			HTTP2Out:         0.12,
-			ClientReplies:    0.12,
-			ServerPings:      0,
-			SocketIn:         33,
-			SocketOut:        0.12,
-		},
-		Gaps: loadgen.GapSnapshot{
-			Interval:       15 * time.Second,
-			IntervalSource: "expected",
-			Count:          130_512,
-			P50:            15_001 * time.Millisecond,
-			P99:            15_020 * time.Millisecond,
-			Max:            15_100 * time.Millisecond,
-			Late:           1,
-			Missed:         0,
-			Buckets: []loadgen.GapBucket{
-				{Upper: 10 * time.Second, Count: 12},
-				{Upper: 20 * time.Second, Count: 130_499},
-				{Upper: 50 * time.Second, Count: 1},
-			},
-		},
-		Memory: loadgen.MemorySnapshot{
-			RSS:            412 << 20,
-			Heap:           180 << 20,
-			Goroutines:     20_012,
-			BytesPerStream: 41_200,
-		},
-		ConnectErrors: map[string]uint64{"Unavailable": 3, "DeadlineExceeded": 1},
-		StreamErrors:  map[string]uint64{"ResourceExhausted": 10},
+		Report:           report.Build(m),
+		ReportPhase:      loadgen.PhaseMeasure,
+		ConnectErrors:    map[string]uint64{"Unavailable": 3, "DeadlineExceeded": 1},
+		StreamErrors:     map[string]uint64{"ResourceExhausted": 10},
 	}
 }
 
-// manyBuckets is a histogram over all of loadgen's display bounds (1-2-5
+// withTLS is s over TLS.
+func withTLS(s loadgen.Snapshot) loadgen.Snapshot {
+	m := liveMeasurement(true)
+	s.Config, s.Report = m.Config, report.Build(m)
+	return s
+}
+
+// withBuckets is s with the live report's gap histogram replaced by bs.
+func withBuckets(s loadgen.Snapshot, bs []report.GapBucketReport) loadgen.Snapshot {
+	r := *s.Report
+	r.Heartbeats.GapBuckets = bs
+	s.Report = &r
+	return s
+}
+
+// manyBuckets is a histogram over all of the report's display bounds (1-2-5
 // steps from 1 ms to 5000 s) and the overflow: 22 bars, for the height
 // budget.
-func manyBuckets() []loadgen.GapBucket {
-	var bs []loadgen.GapBucket
-	for d := time.Millisecond; d <= 1000*time.Second; d *= 10 {
-		bs = append(bs, loadgen.GapBucket{Upper: d, Count: 3}, loadgen.GapBucket{Upper: 2 * d, Count: 5}, loadgen.GapBucket{Upper: 5 * d, Count: 7})
+func manyBuckets() []report.GapBucketReport {
+	var bs []report.GapBucketReport
+	for ms := 1.0; ms <= 1_000_000; ms *= 10 {
+		bs = append(bs, report.GapBucketReport{UpperMS: ms, Count: 3}, report.GapBucketReport{UpperMS: 2 * ms, Count: 5},
+			report.GapBucketReport{UpperMS: 5 * ms, Count: 7})
 	}
-	return append(bs, loadgen.GapBucket{Upper: time.Duration(math.MaxInt64), Count: 1})
+	return append(bs, report.GapBucketReport{UpperMS: -1, Count: 1})
 }
 
 // sized returns m after a WindowSizeMsg.
@@ -101,5 +115,5 @@ func lineWith(view, substr string) string {
 }
 
 func testOptions() Options {
-	return Options{Target: "127.0.0.1:7070", ClientWindow: "dynamic", ProjectInterval: 15 * time.Second}
+	return Options{Target: "127.0.0.1:7070"}
 }

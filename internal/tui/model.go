@@ -48,9 +48,6 @@ type Model struct {
 
 	snap loadgen.Snapshot
 	have bool // a snapshot has arrived
-	// rampRate is the last ramp rate the engine reported: snapshots after
-	// the ramp carry none, but the rate achieved stays worth showing.
-	rampRate float64
 
 	stopping bool // OnQuit has been called
 	aborted  bool // a second ctrl+c: quit without waiting for the engine
@@ -60,7 +57,9 @@ type Model struct {
 
 // New returns the model for a run whose snapshots arrive on ch.
 func New(opts Options, ch <-chan loadgen.Snapshot) Model {
-	opts = opts.withDefaults()
+	if opts.Title == "" {
+		opts.Title = "galaxyctl bench"
+	}
 	return Model{opts: opts, ch: ch, st: newStyles(opts.Color)}
 }
 
@@ -86,9 +85,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case SnapshotMsg:
 		m.snap = loadgen.Snapshot(msg)
 		m.have = true
-		if m.snap.RampRate > 0 {
-			m.rampRate = m.snap.RampRate
-		}
 		return m, m.wait()
 	case DoneMsg:
 		m.done = true

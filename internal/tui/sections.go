@@ -2,14 +2,13 @@ package tui
 
 import (
 	"cmp"
-	"fmt"
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"galaxy/galaxyctl/internal/loadgen"
+	"galaxy/galaxyctl/internal/units"
 )
 
 const labelW = 9 // "clients  ", "traffic  ", "errors   "
@@ -17,9 +16,9 @@ const labelW = 9 // "clients  ", "traffic  ", "errors   "
 // header is the title line: what is measured on the left, where the run
 // is on the right. The left side sheds detail before it is cut.
 func (m Model) header(w int) string {
-	st, o := m.st, m.opts
+	st, o, c := m.st, m.opts, m.snap.Config
 	transport := "h2c"
-	if o.TLS {
+	if c.TLS {
 		transport = "TLS"
 	}
 	join := func(parts ...string) string {
@@ -32,10 +31,10 @@ func (m Model) header(w int) string {
 		return strings.Join(out, " · ")
 	}
 	window := ""
-	if o.ClientWindow != "" {
-		window = "window " + o.ClientWindow
+	if c.ClientWindow != "" {
+		window = "window " + c.ClientWindow
 	}
-	right := m.phaseStatus() + " · " + clock(m.snap.Elapsed)
+	right := m.phaseStatus() + " · " + units.Clock(m.snap.Elapsed)
 	room := max(w-ansiWidth(right)-1, 1)
 	left := ""
 	for _, c := range []string{
@@ -65,11 +64,11 @@ func (m Model) phaseStatus() string {
 	case s.Phase == loadgen.PhaseRamp:
 		left := s.Target - s.Connected - s.Failed
 		if s.RampRate > 0 && left > 0 {
-			return "ramp ~" + clock(secondsDur(float64(left)/s.RampRate)) + " left"
+			return "ramp ~" + units.Clock(secondsDur(float64(left)/s.RampRate)) + " left"
 		}
 		return "ramp"
 	case s.PhaseLength > 0:
-		return string(s.Phase) + " " + clock(s.PhaseLength-s.PhaseElapsed) + " left"
+		return string(s.Phase) + " " + units.Clock(s.PhaseLength-s.PhaseElapsed) + " left"
 	}
 	return string(s.Phase)
 }
@@ -81,9 +80,9 @@ func (m Model) ramp(w int) string {
 	if s.Target > 0 {
 		frac = math.Min(float64(s.Connected)/float64(s.Target), 1)
 	}
-	right := " " + ucommas(uint64(max(s.Connected, 0))) + "/" + ucommas(uint64(max(s.Target, 0)))
-	if m.rampRate > 0 {
-		right += "  " + rate(m.rampRate) + "/s"
+	right := " " + units.Count(max(s.Connected, 0)) + "/" + units.Count(max(s.Target, 0))
+	if s.RampRate > 0 {
+		right += "  " + units.PerSecond(s.RampRate)
 	}
 	barW := max(w-labelW-ansiWidth(right), 10)
 	return m.st.head(pad("ramp", labelW)) + m.st.progressBar(barW, frac) + right
@@ -93,12 +92,12 @@ func (m Model) ramp(w int) string {
 func (m Model) clients(w int) []string {
 	s, st := m.snap, m.st
 	return flow(st, "clients", labelW, w, []item{
-		{"connected", commas(int64(s.Connected)), nil},
-		{"active", commas(int64(s.Active)), st.good},
-		{"ended", commas(int64(s.Ended)), when(s.Ended > 0, st.warn)},
-		{"failed", commas(int64(s.Failed)), when(s.Failed > 0, st.bad)},
-		{"connect failures", ucommas(s.ConnectFailures), when(s.ConnectFailures > 0, st.warn)},
-		{"sockets", commas(s.Connections), nil},
+		{"connected", units.Count(s.Connected), nil},
+		{"active", units.Count(s.Active), st.good},
+		{"ended", units.Count(s.Ended), when(s.Ended > 0, st.warn)},
+		{"failed", units.Count(s.Failed), when(s.Failed > 0, st.bad)},
+		{"connect failures", units.Count(s.ConnectFailures), when(s.ConnectFailures > 0, st.warn)},
+		{"sockets", units.Count(s.Connections), nil},
 	})
 }
 
@@ -106,10 +105,10 @@ func (m Model) clients(w int) []string {
 func (m Model) traffic(w int) []string {
 	s := m.snap
 	return flow(m.st, "traffic", labelW, w, []item{
-		{"heartbeats", ucommas(s.Heartbeats), nil},
-		{"", rate(s.HeartbeatsPerSec) + "/s", nil},
-		{"in", bytesSI(s.BytesInPerSec) + "/s", nil},
-		{"out", bytesSI(s.BytesOutPerSec) + "/s", nil},
+		{"heartbeats", units.Count(s.Heartbeats), nil},
+		{"", units.PerSecond(s.HeartbeatsPerSec), nil},
+		{"in", units.Rate(s.BytesInPerSec), nil},
+		{"out", units.Rate(s.BytesOutPerSec), nil},
 	})
 }
 
@@ -120,250 +119,6 @@ func when(cond bool, p paint) paint {
 		return p
 	}
 	return plain
-}
-
-// Layer table column widths.
-const (
-	layerNameW  = 17
-	layerMeasW  = 9
-	layerModelW = 7
-	layerDiffW  = 8
-)
-
-func layerWidth(diff bool) int {
-	w := layerNameW + layerMeasW + layerModelW
-	if diff {
-		w += layerDiffW
-	}
-	return w
-}
-
-type layerRow struct {
-	name     string
-	measured float64
-	model    float64
-	hasModel bool
-	text     string // instead of measured, for the residual's two counts
-}
-
-// layerRows are the measured layers of DESIGN.md's wire-cost table, in its
-// order, beside the model where it has a figure.
-func (m Model) layerRows() []layerRow {
-	l := m.snap.PerHeartbeat
-	with := func(name string, v, model float64) layerRow {
-		return layerRow{name: name, measured: v, model: model, hasModel: true}
-	}
-	without := func(name string, v float64) layerRow { return layerRow{name: name, measured: v} }
-	socketModel := float64(modelHTTP2)
-	if m.opts.TLS {
-		socketModel += modelTLSRecord
-	}
-	rows := []layerRow{
-		with("protobuf", l.Protobuf, modelProtobuf),
-		with("gRPC prefix", l.GRPCPrefix, modelGRPCPrefix),
-		with("HTTP/2 frame hdr", l.HTTP2FrameHeader, modelFrameHeader),
-		with("HTTP/2 in", l.HTTP2In, modelHTTP2),
-		without("HTTP/2 out", l.HTTP2Out),
-		without("client replies", l.ClientReplies),
-		with("server pings", l.ServerPings, 0),
-	}
-	if m.opts.TLS {
-		rows = append(rows, with("TLS in", l.TLSIn, modelTLSRecord), without("TLS out", l.TLSOut))
-	}
-	rows = append(rows,
-		with("socket in", l.SocketIn, socketModel),
-		without("socket out", l.SocketOut),
-		layerRow{name: "residual in/out", hasModel: true,
-			text: strconv.FormatInt(l.ResidualIn, 10) + "/" + strconv.FormatInt(l.ResidualOut, 10)},
-	)
-	return rows
-}
-
-// layers is the per-layer table: bytes per heartbeat since the phase
-// began, the model's figure and, when there is room, the difference.
-func (m Model) layers(diff bool) block {
-	st, l := m.st, m.snap.PerHeartbeat
-	measured := l.Heartbeats > 0
-	head := pad("bytes/heartbeat", layerNameW) + padLeft("measured", layerMeasW) + padLeft("model", layerModelW)
-	if diff {
-		head += padLeft("diff", layerDiffW)
-	}
-	rows := m.layerRows()
-	lines := make([]string, 0, len(rows)+2)
-	lines = append(lines, st.head(head))
-	for _, r := range rows {
-		model, d := "-", ""
-		if r.hasModel {
-			model = strconv.FormatFloat(r.model, 'f', -1, 64)
-		}
-		val, p := "-", plain
-		switch {
-		case r.text != "":
-			val = r.text
-			if r.text != "0/0" {
-				p = st.warn
-			}
-		case measured:
-			val = perHB(r.measured)
-			if r.hasModel {
-				delta := r.measured - r.model
-				d = fmt.Sprintf("%+.2f", delta)
-				if math.Abs(delta) >= 0.5 {
-					p = st.warn
-				}
-			}
-		}
-		line := st.label(pad(r.name, layerNameW)) + p(padLeft(val, layerMeasW)) + padLeft(model, layerModelW)
-		if diff && d != "" {
-			line += p(padLeft(d, layerDiffW))
-		}
-		lines = append(lines, line)
-	}
-	foot := "no heartbeats yet"
-	if measured {
-		foot = "over " + ucommas(l.Heartbeats) + " heartbeats"
-		if m.snap.Phase != "" {
-			foot += " (" + string(m.snap.Phase) + ")"
-		}
-	}
-	lines = append(lines, st.label(foot))
-	return newBlock(layerWidth(diff), lines...)
-}
-
-const gapHeadLines = 3
-
-// gapHead is the gap statistics against the interval.
-func (m Model) gapHead(w int) []string {
-	st, g := m.st, m.snap.Gaps
-	head := "heartbeat gaps"
-	if g.Count > 0 {
-		head += "  " + ucommas(g.Count)
-	}
-	stat := func(v string) string {
-		if g.Count == 0 {
-			return "-"
-		}
-		return v
-	}
-	src := strings.ReplaceAll(g.IntervalSource, "_", " ")
-	iv := interval(g.Interval)
-	if src != "" {
-		iv += " (" + src + ")"
-	}
-	lateP, missedP := plain, plain
-	if g.Count > 0 {
-		lateP, missedP = st.good, st.good
-		if g.Late > 0 {
-			lateP = st.warn
-		}
-		if g.Missed > 0 {
-			missedP = st.bad
-		}
-	}
-	lines := []string{fit(st.head(head), w)}
-	lines = append(lines, flow(st, "", 0, w, []item{
-		{"p50", stat(gapDur(g.P50)), nil},
-		{"p99", stat(gapDur(g.P99)), nil},
-		{"max", stat(gapDur(g.Max)), nil},
-	})[0])
-	lines = append(lines, flow(st, "", 0, w, []item{
-		{"interval", iv, nil},
-		{"late", ucommas(g.Late), lateP},
-		{"missed", ucommas(g.Missed), missedP},
-	})...)
-	return lines[:gapHeadLines]
-}
-
-// gapBars draws k of the histogram's bars in w cells: all of them when
-// they fit, else the k fullest, in order.
-func (m Model) gapBars(w, k int) []string {
-	bs := m.snap.Gaps.Buckets
-	if k <= 0 || len(bs) == 0 {
-		return nil
-	}
-	labels := bucketLabels(bs)
-	idx := fullest(bs, min(k, len(bs)))
-	labelW, countW := 0, 0
-	var top uint64
-	for _, i := range idx {
-		labelW = max(labelW, ansiWidth(labels[i]))
-		countW = max(countW, len(ucommas(bs[i].Count)))
-		top = max(top, bs[i].Count)
-	}
-	barW := max(w-labelW-countW-2, 4)
-	lines := make([]string, 0, len(idx))
-	for _, i := range idx {
-		n := 0
-		if top > 0 && bs[i].Count > 0 {
-			n = max(int(math.Round(float64(bs[i].Count)/float64(top)*float64(barW))), 1)
-		}
-		lines = append(lines, m.st.label(pad(labels[i], labelW))+" "+
-			m.st.good(strings.Repeat("█", n))+strings.Repeat(" ", barW-n)+" "+padLeft(ucommas(bs[i].Count), countW))
-	}
-	return lines
-}
-
-// fullest returns the indexes of the k buckets with the most gaps, in
-// order.
-func fullest(bs []loadgen.GapBucket, k int) []int {
-	idx := make([]int, len(bs))
-	for i := range idx {
-		idx[i] = i
-	}
-	if k >= len(bs) {
-		return idx
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(bs[b].Count, bs[a].Count) })
-	idx = idx[:k]
-	slices.Sort(idx)
-	return idx
-}
-
-// memory is bench's own memory; bytes per stream are against the reading
-// before the ramp.
-func (m Model) memory(w int) []string {
-	mem := m.snap.Memory
-	return flow(m.st, "memory", 8, w, []item{
-		{"RSS", loadgen.BytesIEC(float64(mem.RSS)), nil},
-		{"heap", loadgen.BytesIEC(float64(mem.Heap)), nil},
-		{"goroutines", ucommas(mem.Goroutines), nil},
-		{"per stream", loadgen.BytesIEC(mem.BytesPerStream), nil},
-	})
-}
-
-// projection is the live projection: per client per day, and each fleet
-// size per day and in Mbit/s.
-func (m Model) projection() []string {
-	st, o := m.st, m.opts
-	measured := m.snap.PerHeartbeat.Heartbeats > 0
-	var p projection
-	if measured {
-		p = project(ipPerHeartbeat(m.snap.PerHeartbeat), o.ProjectInterval, o.Scales)
-	}
-	head := "projection @" + interval(o.ProjectInterval)
-	if measured {
-		head += "  " + perHB(p.ipPerHB) + " B/hb (est.)"
-	}
-	clientsW := len("per client")
-	for _, n := range o.Scales {
-		clientsW = max(clientsW, len(commas(int64(n))))
-	}
-	lines := make([]string, 0, len(o.Scales)+2)
-	lines = append(lines, st.head(head))
-	perClient := "-"
-	if measured {
-		perClient = fcommas(p.perClientDay) + " B/day"
-	}
-	lines = append(lines, st.label(padLeft("per client", clientsW))+"  "+perClient)
-	for i, n := range o.Scales {
-		day, mbit := "-", "-"
-		if measured {
-			day = bytesSI(p.scales[i].bytesPerDay) + "/day"
-			mbit = strconv.FormatFloat(p.scales[i].mbitPerS, 'f', 3, 64) + " Mbit/s"
-		}
-		lines = append(lines, st.label(padLeft(commas(int64(n)), clientsW))+"  "+padLeft(day, 13)+"  "+padLeft(mbit, 14))
-	}
-	return lines
 }
 
 // errorLines are connect and stream errors by gRPC code, the most
@@ -377,7 +132,7 @@ func (m Model) errorLines(w int) []string {
 			return cmp.Or(cmp.Compare(errs[b], errs[a]), cmp.Compare(a, b))
 		})
 		for _, c := range codes {
-			items = append(items, item{kind + " " + c, ucommas(errs[c]), st.bad})
+			items = append(items, item{kind + " " + c, units.Count(errs[c]), st.bad})
 		}
 	}
 	add("connect", m.snap.ConnectErrors)

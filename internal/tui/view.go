@@ -43,71 +43,8 @@ func (m Model) render() string {
 	top = append(top, m.clients(w)...)
 	top = append(top, m.traffic(w)...)
 	bottom := append(m.errorLines(w), m.footer())
+	middle, spaced := m.middle(w, h-len(top)-len(bottom))
 
-	cols := 1
-	switch {
-	case w >= threeColumns:
-		cols = 3
-	case w >= twoColumns:
-		cols = 2
-	}
-	layers := m.layers(w >= diffColumn)
-	restW := w
-	if cols > 1 {
-		restW = w - layers.width - len(colGap)
-	}
-	gapsW, thirdW := restW, restW
-	if cols == 3 {
-		thirdW = restW / 2
-		gapsW = restW - thirdW - len(colGap)
-	}
-	gapHead := m.gapHead(gapsW)
-	mem := m.memory(thirdW)
-	proj := m.projection()
-
-	// height is the screen's height with k histogram bars.
-	height := func(k int, spaced bool) int {
-		gaps := len(gapHead) + k
-		var middle int
-		switch cols {
-		case 3:
-			middle = max(len(layers.lines), gaps, stackHeight(spaced, len(mem), len(proj)))
-		case 2:
-			middle = max(len(layers.lines), stackHeight(spaced, gaps, len(mem), len(proj)))
-		default:
-			middle = stackHeight(spaced, len(layers.lines), gaps, len(mem), len(proj))
-		}
-		return stackHeight(spaced, len(top), middle, len(bottom))
-	}
-	nBars := len(m.snap.Gaps.Buckets)
-	k, spaced := 0, false
-	for _, sp := range []bool{true, false} {
-		k = nBars
-		for k > 0 && height(k, sp) > h {
-			k--
-		}
-		if height(k, sp) <= h {
-			spaced = sp
-			break
-		}
-	}
-
-	gaps := newBlock(gapsW, append(gapHead, m.gapBars(gapsW, k)...)...)
-	memB, projB := newBlock(thirdW, mem...), newBlock(thirdW, proj...)
-	var middle []string
-	switch cols {
-	case 3:
-		middle = beside(layers, gaps, stack(thirdW, spaced, memB, projB))
-	case 2:
-		middle = beside(layers, stack(gapsW, spaced, gaps, memB, projB))
-	default:
-		middle = stack(w, spaced, layers, gaps, memB, projB).lines
-	}
-
-	if room := h - len(top) - len(bottom); !spaced && len(middle) > room && room >= 0 {
-		// Still too tall: cut the tables' tails rather than the errors.
-		middle = middle[:room]
-	}
 	lines := make([]string, 0, h)
 	lines = append(lines, top...)
 	if spaced {
@@ -130,4 +67,76 @@ func (m Model) render() string {
 		sb.WriteString(fit(l, w))
 	}
 	return sb.String()
+}
+
+// middle lays the tables out in w columns and room lines (room counts the
+// blank lines around the middle when spaced): as many histogram bars as
+// fit, spaced when that fits too.
+func (m Model) middle(w, room int) (lines []string, spaced bool) {
+	cols := 1
+	switch {
+	case w >= threeColumns:
+		cols = 3
+	case w >= twoColumns:
+		cols = 2
+	}
+	layers := m.layers(w >= diffColumn)
+	restW := w
+	if cols > 1 {
+		restW = w - layers.width - len(colGap)
+	}
+	gapsW, thirdW := restW, restW
+	if cols == 3 {
+		thirdW = restW / 2
+		gapsW = restW - thirdW - len(colGap)
+	}
+	gapHead := m.gapHead(gapsW)
+	mem := m.memory(thirdW)
+	proj := m.projection()
+
+	// height is the middle's height with k histogram bars, and the blank
+	// lines around it when spaced.
+	height := func(k int, spaced bool) int {
+		gaps := len(gapHead) + k
+		var n int
+		switch cols {
+		case 3:
+			n = max(len(layers.lines), gaps, stackHeight(spaced, len(mem), len(proj)))
+		case 2:
+			n = max(len(layers.lines), stackHeight(spaced, gaps, len(mem), len(proj)))
+		default:
+			n = stackHeight(spaced, len(layers.lines), gaps, len(mem), len(proj))
+		}
+		if spaced {
+			n += 2
+		}
+		return n
+	}
+	k := 0
+	for _, sp := range []bool{true, false} {
+		k = len(m.gapBuckets())
+		for k > 0 && height(k, sp) > room {
+			k--
+		}
+		if height(k, sp) <= room {
+			spaced = sp
+			break
+		}
+	}
+
+	gaps := newBlock(gapsW, append(gapHead, m.gapBars(gapsW, k)...)...)
+	memB, projB := newBlock(thirdW, mem...), newBlock(thirdW, proj...)
+	switch cols {
+	case 3:
+		lines = beside(layers, gaps, stack(thirdW, spaced, memB, projB))
+	case 2:
+		lines = beside(layers, stack(gapsW, spaced, gaps, memB, projB))
+	default:
+		lines = stack(w, spaced, layers, gaps, memB, projB).lines
+	}
+	if !spaced && len(lines) > room && room >= 0 {
+		// Still too tall: cut the tables' tails rather than the errors.
+		lines = lines[:room]
+	}
+	return lines, spaced
 }

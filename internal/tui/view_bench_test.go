@@ -9,8 +9,7 @@ import (
 // snapshot (4 Hz). The snapshot is aggregated over every client, so its
 // size, and this cost, do not grow with the number of clients.
 func BenchmarkView(b *testing.B) {
-	s := fullSnapshot()
-	s.Gaps.Buckets = manyBuckets()
+	s := withBuckets(withTLS(fullSnapshot()), manyBuckets())
 	for _, c := range []struct {
 		w, h  int
 		color bool
@@ -18,7 +17,7 @@ func BenchmarkView(b *testing.B) {
 		{80, 24, false}, {80, 24, true}, {160, 50, true},
 	} {
 		o := testOptions()
-		o.TLS, o.Color = true, c.color
+		o.Color = c.color
 		m := sized(fed(New(o, nil), s), c.w, c.h)
 		b.Run(fmt.Sprintf("%dx%d/color=%v", c.w, c.h, c.color), func(b *testing.B) {
 			b.ReportAllocs()

@@ -17,16 +17,18 @@ func TestViewLayerTable(t *testing.T) {
 	v := sized(fed(New(testOptions(), nil), fullSnapshot()), 100, 30).View().Content
 	for _, c := range []struct {
 		row  string
-		want []string // the row's first cells: name words, measured, model
+		want []string // the row's first cells: name words, measured, model, diff
 	}{
 		{"protobuf", []string{"protobuf", "19.00", "19", "+0.00"}},
 		{"gRPC prefix", []string{"gRPC", "prefix", "5.00", "5", "+0.00"}},
 		{"HTTP/2 frame hdr", []string{"HTTP/2", "frame", "hdr", "9.00", "9", "+0.00"}},
-		{"HTTP/2 in", []string{"HTTP/2", "in", "33.00", "33", "+0.00"}},
-		{"HTTP/2 out", []string{"HTTP/2", "out", "0.12", "-"}},
-		{"client replies", []string{"client", "replies", "0.12", "-"}},
-		{"server pings", []string{"server", "pings", "0.00", "0", "+0.00"}},
-		{"socket in", []string{"socket", "in", "33.00", "33", "+0.00"}},
+		{"HTTP/2 other in", []string{"HTTP/2", "other", "in", "17.00", "0", "+17.00"}},
+		{"TCP payload in", []string{"TCP", "payload", "in", "50.00", "33", "+17.00"}},
+		{"TCP/IP hdrs in", []string{"TCP/IP", "hdrs", "in", "104.00", "52", "+52.00"}},
+		{"IP in", []string{"IP", "in", "154.00", "85", "+69.00"}},
+		{"IP out", []string{"IP", "out", "134.00", "-"}},
+		{"IP total", []string{"IP", "total", "288.00", "-"}},
+		{"segments", []string{"segments", "4.00", "-"}},
 		{"residual in/out", []string{"residual", "in/out", "0/0", "0"}},
 	} {
 		got := fields(v, c.row)
@@ -34,28 +36,23 @@ func TestViewLayerTable(t *testing.T) {
 			t.Errorf("View() row %q = %q, want it to start %q", c.row, got, c.want)
 		}
 	}
-	if strings.Contains(v, "TLS in") {
+	if strings.Contains(v, "TLS records") {
 		t.Errorf("View() without TLS has a TLS row:\n%s", v)
 	}
-	if !strings.Contains(v, "over 130,512 heartbeats (measure)") {
+	if !strings.Contains(v, "over 100 heartbeats (measure)") {
 		t.Errorf("View() lacks the heartbeat count of the layer table:\n%s", v)
 	}
 }
 
 func TestViewLayerTableTLS(t *testing.T) {
-	s := fullSnapshot()
-	s.PerHeartbeat.TLSIn, s.PerHeartbeat.TLSOut = 22, 24.5
-	s.PerHeartbeat.SocketIn = 57
-	o := testOptions()
-	o.TLS = true
-	v := sized(fed(New(o, nil), s), 100, 40).View().Content
+	v := sized(fed(New(testOptions(), nil), withTLS(fullSnapshot())), 100, 40).View().Content
 	for _, c := range []struct {
 		row  string
 		want []string
 	}{
-		{"TLS in", []string{"TLS", "in", "22.00", "22", "+0.00"}},
-		{"TLS out", []string{"TLS", "out", "24.50", "-"}},
-		{"socket in", []string{"socket", "in", "57.00", "55", "+2.00"}},
+		{"TLS records in", []string{"TLS", "records", "in", "22.00", "22", "+0.00"}},
+		{"TCP payload in", []string{"TCP", "payload", "in", "72.00", "55", "+17.00"}},
+		{"IP in", []string{"IP", "in", "176.00", "107", "+69.00"}},
 	} {
 		got := fields(v, c.row)
 		if len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
@@ -67,29 +64,30 @@ func TestViewLayerTableTLS(t *testing.T) {
 	}
 }
 
+// The projection is the live report's: measured IP bytes, with TCP_INFO's
+// segments, not an estimate.
 func TestViewProjection(t *testing.T) {
 	s := fullSnapshot()
-	// 33 bytes in and none out, plus one segment's 52 bytes of TCP/IP
-	// headers: DESIGN.md's 85 bytes for h2c.
-	s.PerHeartbeat.SocketIn, s.PerHeartbeat.SocketOut = 33, 0
-	o := testOptions()
-	o.Scales = []int{10_000, 1_000_000}
-	v := sized(fed(New(o, nil), s), 100, 30).View().Content
+	p := s.Report.Projection
+	v := sized(fed(New(testOptions(), nil), s), 100, 30).View().Content
 	for _, c := range []struct {
 		row  string
 		want []string
 	}{
-		{"projection @", []string{"projection", "@15s", "85.00", "B/hb", "(est.)"}},
-		// The exact figure per client, not humanised: 85 × 86400 / 15.
-		{"per client", []string{"per", "client", "489,600", "B/day"}},
-		{"  10,000  ", []string{"10,000", "4.90", "GB/day", "0.453", "Mbit/s"}},
-		{"1,000,000", []string{"1,000,000", "489.60", "GB/day", "45.333", "Mbit/s"}},
+		{"projection @", []string{"projection", "@15s", "288.00", "IP", "B/hb"}},
+		// 288 bytes every 15 s: 288 × 5760 per client per day.
+		{"per client", []string{"per", "client", "1.66", "MB/day"}},
+		{"  10,000  ", []string{"10,000", "16.59", "GB/day", "1.536", "Mbit/s"}},
+		{"1,000,000", []string{"1,000,000", "1.66", "TB/day", "153.600", "Mbit/s"}},
 	} {
 		got := fields(v, c.row)
 		i := slices.Index(got, c.want[0])
 		if i < 0 || len(got) < i+len(c.want) || !slices.Equal(got[i:i+len(c.want)], c.want) {
 			t.Errorf("View() projection row %q = %q, want %q", c.row, got, c.want)
 		}
+	}
+	if p.BytesPerClientDay != 288*5760 || strings.Contains(v, "est.") {
+		t.Errorf("report per client %v, view %q: want 1658880 and no estimate", p.BytesPerClientDay, lineWith(v, "projection"))
 	}
 }
 
@@ -105,6 +103,13 @@ func TestViewBeforeFirstSnapshot(t *testing.T) {
 	}
 	if got := fields(v, "per client"); len(got) < 3 || got[2] != "-" {
 		t.Errorf("View() before any snapshot projection = %q, want -", got)
+	}
+	// The first snapshots come before the first live report.
+	s := fullSnapshot()
+	s.Report, s.ReportPhase = nil, ""
+	v = sized(fed(New(testOptions(), nil), s), 100, 30).View().Content
+	if got := fields(v, "per client"); len(got) < 3 || got[2] != "-" || !strings.Contains(v, "projection @15s") {
+		t.Errorf("View() before the first report: projection %q, want - at @15s:\n%s", got, v)
 	}
 }
 
@@ -136,8 +141,9 @@ func TestViewCounters(t *testing.T) {
 		"9,800/10,000", " 98%",
 		"connected 9,800", "active 9,790", "ended 10", "failed 2", "connect failures 3",
 		"heartbeats 1,234,567", "653.2/s", "in 21.56 kB/s", "out 1.20 kB/s",
-		"p50 15.00s", "p99 15.02s", "max 15.10s", "interval 15s (expected)", "late 1", "missed 0",
-		"RSS 412.00 MiB", "heap 180.00 MiB", "goroutines 20,012", "per stream 40.2 KiB",
+		"p50 15.01s", "p99 16.00s", "max 16.00s", "interval 15s (expected)", "late 0", "missed 0",
+		"bench   per stream 42.0 KiB  RSS 412.00 MiB", "goroutines 107,810",
+		"server  per stream 34.2 KiB  RSS 346.18 MiB",
 	} {
 		if !strings.Contains(v, want) {
 			t.Errorf("View() lacks %q:\n%s", want, v)
@@ -162,8 +168,7 @@ func TestViewErrors(t *testing.T) {
 // TestViewFits checks every layout stays inside the window, keeps the
 // footer, and holds no escape code with colour off.
 func TestViewFits(t *testing.T) {
-	many := fullSnapshot()
-	many.Gaps.Buckets = manyBuckets()
+	many := withBuckets(fullSnapshot(), manyBuckets())
 	for _, c := range []struct {
 		w, h  int
 		tls   bool
@@ -179,9 +184,13 @@ func TestViewFits(t *testing.T) {
 		{40, 10, true, false},
 	} {
 		o := testOptions()
-		o.TLS, o.Color = c.tls, c.color
+		o.Color = c.color
 		o.OnQuit = func() {}
-		m := sized(fed(New(o, nil), many), c.w, c.h)
+		snap := many
+		if c.tls {
+			snap = withBuckets(withTLS(many), manyBuckets())
+		}
+		m := sized(fed(New(o, nil), snap), c.w, c.h)
 		v := m.View().Content
 		lines := strings.Split(v, "\n")
 		if len(lines) > c.h {
@@ -205,20 +214,19 @@ func TestViewFits(t *testing.T) {
 }
 
 func TestViewBarsAtHeight(t *testing.T) {
-	s := fullSnapshot()
-	s.Gaps.Buckets = manyBuckets() // 22 bars
-	// At 100 wide the histogram heads the right column, over memory (2
-	// lines) and the projection (5), with a blank line between each; the
-	// screen has 4 lines above the columns, 2 below, and a blank line
-	// between each part.
+	s := withBuckets(fullSnapshot(), manyBuckets()) // 22 bars
+	// At 100 wide the histogram heads the right column, over memory (3
+	// lines: bench's wraps) and the projection (5), with a blank line
+	// between each; the screen has 4 lines above the columns, 2 below, and
+	// a blank line between each part.
 	for _, c := range []struct {
 		h    int
 		bars int
 	}{
 		{60, 22},                           // all fit
-		{30, 30 - 8 - (3 + 1 + 2 + 1 + 5)}, // 10: the rest of the height
-		{24, 24 - 8 - (3 + 1 + 2 + 1 + 5)}, // 4
-		{19, 19 - 6 - (3 + 2 + 5)},         // 3, without the blank lines
+		{30, 30 - 8 - (3 + 1 + 3 + 1 + 5)}, // 9: the rest of the height
+		{24, 24 - 8 - (3 + 1 + 3 + 1 + 5)}, // 3
+		{19, 19 - 6 - (3 + 3 + 5)},         // 2, without the blank lines
 	} {
 		v := sized(fed(New(testOptions(), nil), s), 100, c.h).View().Content
 		if got := strings.Count(v, "≤") + strings.Count(v, ">5000s"); got != c.bars {
@@ -230,10 +238,8 @@ func TestViewBarsAtHeight(t *testing.T) {
 // TestViewShortKeepsErrors checks a screen too short for the tables cuts
 // their tails, not the errors or the footer.
 func TestViewShortKeepsErrors(t *testing.T) {
-	o := testOptions()
-	o.TLS = true
 	for _, h := range []int{20, 8} {
-		v := sized(fed(New(o, nil), fullSnapshot()), 80, h).View().Content
+		v := sized(fed(New(testOptions(), nil), withTLS(fullSnapshot())), 80, h).View().Content
 		lines := strings.Split(v, "\n")
 		if len(lines) != h {
 			t.Errorf("View() at 80x%d = %d lines, want %d", h, len(lines), h)
@@ -250,8 +256,7 @@ func TestViewShortKeepsErrors(t *testing.T) {
 // TestColorOnlyAddsStyles checks colour changes no cell: stripped of its
 // escape codes, the coloured screen is the plain one.
 func TestColorOnlyAddsStyles(t *testing.T) {
-	s := fullSnapshot()
-	s.Gaps.Buckets = manyBuckets()
+	s := withBuckets(fullSnapshot(), manyBuckets())
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {160, 50}} {
 		plainOpts, colorOpts := testOptions(), testOptions()
 		colorOpts.Color = true

@@ -128,27 +128,28 @@ func kindOf(typ, flags byte) Kind {
 // in Bytes; once decoded it is in exactly one of Preface, a frame header
 // (FrameHeaderLen × Frames) or a frame payload, so Residual is what has not
 // been attributed yet: a partial frame header, or bytes after the decoder
-// gave up (Undecoded).
+// gave up (Undecoded). It is plain data, so a run's counters can be
+// shipped as JSON (Frames and Payload as arrays in Kind order).
 type H2Stats struct {
-	Bytes   uint64
-	Preface uint64
+	Bytes   uint64 `json:"bytes"`
+	Preface uint64 `json:"preface"`
 	// Frames and Payload count frames and their payload bytes by kind; a
 	// frame counts once its 9-byte header is complete.
-	Frames  [NumKinds]uint64
-	Payload [NumKinds]uint64
+	Frames  [NumKinds]uint64 `json:"frames"`
+	Payload [NumKinds]uint64 `json:"payload"`
 	// DataPadding is the pad-length byte and padding of padded DATA frames;
 	// GRPCPrefix and MessageBytes split the rest of the DATA payload.
-	DataPadding  uint64
-	GRPCPrefix   uint64
-	MessageBytes uint64
+	DataPadding  uint64 `json:"data_padding"`
+	GRPCPrefix   uint64 `json:"grpc_prefix"`
+	MessageBytes uint64 `json:"message_bytes"`
 	// Messages counts complete gRPC messages; Heartbeats those that decode
 	// to a heartbeat, HeartbeatBytes their protobuf bytes.
-	Messages       uint64
-	Heartbeats     uint64
-	HeartbeatBytes uint64
+	Messages       uint64 `json:"messages"`
+	Heartbeats     uint64 `json:"heartbeats"`
+	HeartbeatBytes uint64 `json:"heartbeat_bytes"`
 	// Undecoded counts bytes fed after the stream stopped looking like
 	// HTTP/2 (a wrong client preface).
-	Undecoded uint64
+	Undecoded uint64 `json:"undecoded"`
 }
 
 // FrameBytes is the header and payload bytes of frames of kind k.

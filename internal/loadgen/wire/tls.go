@@ -55,10 +55,10 @@ func recordTypeOf(b byte) (RecordType, bool) {
 // H2Stats, Residual is what is not attributed yet: a partial record header
 // or bytes after the decoder gave up.
 type TLSStats struct {
-	Bytes     uint64
-	Records   [NumRecordTypes]uint64
-	Payload   [NumRecordTypes]uint64
-	Undecoded uint64
+	Bytes     uint64                 `json:"bytes"`
+	Records   [NumRecordTypes]uint64 `json:"records"`
+	Payload   [NumRecordTypes]uint64 `json:"payload"`
+	Undecoded uint64                 `json:"undecoded"`
 }
 
 // AllRecords is the number of records of every type.
