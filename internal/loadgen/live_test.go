@@ -53,7 +53,12 @@ func TestRunLiveReport(t *testing.T) {
 	cfg.LiveEvery = 100 * time.Millisecond
 	cfg.OnSnapshot = func(s Snapshot) {
 		snaps.add(s)
-		if s.ReportPhase == PhaseMeasure && s.Report.Heartbeats.OnWire > 0 {
+		// A heartbeat that sat in a socket's receive queue when the
+		// window opened is read inside it but was counted by TCP_INFO
+		// before it, so the first live report may have bytes and no
+		// segments yet: wait for one with both.
+		if s.ReportPhase == PhaseMeasure && s.Report.Heartbeats.OnWire > 0 &&
+			(!probe.TCPInfoSupported || s.Report.Segments.PerHeartbeat > 0) {
 			cancel()
 		}
 	}
@@ -63,7 +68,7 @@ func TestRunLiveReport(t *testing.T) {
 	}
 
 	all := snaps.get()
-	var live int
+	var live, kernel int
 	for _, s := range all {
 		// One formula, one source: after the ramp the live rate is the
 		// report's.
@@ -77,9 +82,11 @@ func TestRunLiveReport(t *testing.T) {
 		}
 		live++
 		r := s.Report
-		if probe.TCPInfoSupported && (!r.TCPInfo.Available || !r.Segments.PerHeartbeat.OK() || r.Bytes.IPPerHeartbeat <= r.Bytes.SocketInPerHeartbeat) {
-			t.Errorf("live report: tcp_info available %v, segments/hb %v, ip bytes/hb %v (socket in %v), want kernel figures",
-				r.TCPInfo.Available, r.Segments.PerHeartbeat, r.Bytes.IPPerHeartbeat, r.Bytes.SocketInPerHeartbeat)
+		if probe.TCPInfoSupported && (!r.TCPInfo.Available || !r.Segments.PerHeartbeat.OK()) {
+			t.Errorf("live report: tcp_info available %v, segments/hb %v, want TCP_INFO read", r.TCPInfo.Available, r.Segments.PerHeartbeat)
+		}
+		if r.Segments.PerHeartbeat > 0 && r.Bytes.IPPerHeartbeat > r.Bytes.SocketInPerHeartbeat {
+			kernel++
 		}
 		if !r.Memory.ServerAvailable || r.Memory.ServerBytesPerStream <= 0 {
 			t.Errorf("live report: server memory available %v, per stream %v, want the server's", r.Memory.ServerAvailable, r.Memory.ServerBytesPerStream)
@@ -87,6 +94,9 @@ func TestRunLiveReport(t *testing.T) {
 	}
 	if live == 0 {
 		t.Fatalf("no snapshot carried a live report of the window (%d snapshots)", len(all))
+	}
+	if probe.TCPInfoSupported && kernel == 0 {
+		t.Errorf("none of %d live reports of the window had segments and IP bytes from TCP_INFO", live)
 	}
 	// Two scrapes bracket the warm-up; the live ones come at most every
 	// LiveEvery over the run.
