@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
+
+	"galaxy/galaxyctl/internal/gateway"
 )
 
 const defaultAddr = "127.0.0.1:7070"
@@ -128,7 +130,7 @@ func (c *clientOptions) dial(g *globalOptions) (*grpc.ClientConn, error) {
 		}
 		creds = grpcTLS(cfg)
 	}
-	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams)
+	conn, err := grpc.NewClient(c.addr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams, clientHeaderLimit)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", c.addr, err)
 	}
@@ -147,6 +149,10 @@ var clientConnectParams = grpc.WithConnectParams(grpc.ConnectParams{
 	Backoff:           backoff.Config{BaseDelay: 250 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
 	MinConnectTimeout: 5 * time.Second,
 })
+
+// clientHeaderLimit bounds the response headers a server may make galaxyctl
+// hold, as serve bounds requests' (grpc-go's default is 16 MiB).
+var clientHeaderLimit = grpc.WithMaxHeaderListSize(gateway.MaxHeaderListBytes)
 
 func grpcTLS(cfg *tls.Config) credentials.TransportCredentials { return credentials.NewTLS(cfg) }
 

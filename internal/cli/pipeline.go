@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -87,11 +86,14 @@ func (p *pipeline) build(ctx context.Context) error {
 		key = k
 	}
 	gw, err := gateway.New(gateway.Config{
-		Heartbeat:   o.heartbeat,
-		ClientQueue: o.clientQueue,
-		SigningKey:  key,
-		Meter:       p.tp.Meter("galaxy/gateway"),
-		Logger:      p.log.Named("gateway"),
+		Heartbeat:         o.heartbeat,
+		SlowClientTimeout: o.slowClientTimeout,
+		ReplayEvents:      o.clientReplayEvents,
+		ReplayAge:         o.clientReplayAge,
+		ReplayBytes:       o.clientReplayBytes,
+		SigningKey:        key,
+		Meter:             p.tp.Meter("galaxy/gateway"),
+		Logger:            p.log.Named("gateway"),
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
@@ -127,7 +129,7 @@ func (p *pipeline) build(ctx context.Context) error {
 		}
 		creds = grpcTLS(cfg)
 	}
-	conn, err := grpc.NewClient(o.backendAddr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams)
+	conn, err := grpc.NewClient(o.backendAddr, grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams, clientHeaderLimit)
 	if err != nil {
 		return fmt.Errorf("--backend %s: %w", o.backendAddr, err)
 	}
@@ -219,8 +221,6 @@ func runSyntheticPublisher(ctx context.Context, be *backend.Server, rate float64
 		}
 	}
 }
-
-func limitListener(ln net.Listener, n int) net.Listener { return netutil.LimitListener(ln, n) }
 
 // writeJSONFile writes v atomically (temp file, rename), so a reader polling
 // for the file never sees half of it.

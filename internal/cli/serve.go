@@ -14,9 +14,9 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
+	"galaxy/galaxyctl/internal/gateway"
 	"galaxy/galaxyctl/internal/telemetry"
 )
 
@@ -45,7 +45,7 @@ type serveOptions struct {
 	heartbeat     time.Duration
 	freshness     time.Duration
 	ringSize      int
-	clientQueue   int
+	clientQueue   int // deprecated: accepted, and said to have no effect
 	publishRate   float64
 	metricsListen string
 	signingKey    string
@@ -55,18 +55,15 @@ type serveOptions struct {
 	readyFile     string
 	drainTimeout  time.Duration
 
-	limits serverLimits
-}
+	// The gateway's window and slow-client bound (gateway.Config).
+	slowClientTimeout  time.Duration
+	clientReplayEvents int
+	clientReplayAge    time.Duration
+	clientReplayBytes  int
 
-// serverLimits bound what one client can make the server hold; documented
-// in the README.
-type serverLimits struct {
-	maxRecvBytes         int
-	maxStreamsPerConn    uint32
-	maxConnections       int
-	keepaliveTime        time.Duration
-	keepaliveTimeout     time.Duration
-	keepaliveMinInterval time.Duration
+	// limits bound what one client can make the server hold; documented
+	// in the README.
+	limits gateway.Limits
 }
 
 func newServeCmd(g *globalOptions, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -114,7 +111,12 @@ then the server stops within --drain-timeout.`,
 	fs.DurationVar(&o.heartbeat, "heartbeat", 15*time.Second, "heartbeat after each silence this long on a client stream (0 disables)")
 	fs.DurationVar(&o.freshness, "freshness", 5*time.Minute, "how long the backend keeps events for replay")
 	fs.IntVar(&o.ringSize, "ring-size", 65536, "most events the backend keeps for replay")
-	fs.IntVar(&o.clientQueue, "client-queue", 256, "events queued per client stream before a slow client is dropped")
+	fs.IntVar(&o.clientQueue, "client-queue", 256, "no effect (deprecated)")
+	_ = fs.MarkDeprecated("client-queue", "clients now share the gateway's window of recent events (--client-replay-events, --client-replay-bytes) and a slow client is dropped by time (--slow-client-timeout); this flag has no effect")
+	fs.DurationVar(&o.slowClientTimeout, "slow-client-timeout", gateway.DefaultSlowClientTimeout, "drop a gateway client that accepts no event for this long, or that the gateway has waited on this long in all")
+	fs.IntVar(&o.clientReplayEvents, "client-replay-events", gateway.DefaultReplayEvents, "most recent events the gateway keeps to feed and resume clients (last_event_id)")
+	fs.DurationVar(&o.clientReplayAge, "client-replay-age", gateway.DefaultReplayAge, "how long the gateway keeps an event for clients to resume after")
+	fs.IntVar(&o.clientReplayBytes, "client-replay-bytes", gateway.DefaultReplayBytes, "most bytes of recent events the gateway keeps")
 	fs.Float64Var(&o.publishRate, "publish-rate", 0, "synthetic events per second published into the backend (0: none)")
 	fs.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus /metrics on HOST:PORT (port 0 picks one)")
 	fs.StringVar(&o.signingKey, "signing-key", "", "PEM PKCS#8 Ed25519 private key to sign events (default: an ephemeral key, public half logged)")
@@ -123,16 +125,15 @@ then the server stops within --drain-timeout.`,
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve TLS with a fresh self-signed certificate for 127.0.0.1/localhost")
 	fs.StringVar(&o.readyFile, "ready-file", "", "once serving, write the bound addresses as JSON to this file")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for streams to end")
-	fs.IntVar(&o.limits.maxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
+	o.limits = gateway.DefaultLimits()
+	o.limits.MaxStreamsPerConn = maxStreamsPerConn
+	fs.IntVar(&o.limits.MaxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
+	fs.DurationVar(&o.limits.HandshakeTimeout, "handshake-timeout", o.limits.HandshakeTimeout, "close a new connection that has not finished its TLS handshake and HTTP/2 preface within this")
+	fs.DurationVar(&o.limits.MaxConnectionIdle, "max-connection-idle", o.limits.MaxConnectionIdle, "close (GOAWAY) a connection that has had no stream for this long")
 	registerEnumCompletion(cmd, "role", serveRoles)
 	for _, f := range []string{"signing-key", "tls-cert", "tls-key", "ready-file", "backend-cacert"} {
 		_ = cmd.MarkFlagFilename(f)
 	}
-	o.limits.maxRecvBytes = 1 << 20
-	o.limits.maxStreamsPerConn = maxStreamsPerConn
-	o.limits.keepaliveTime = 30 * time.Second
-	o.limits.keepaliveTimeout = 10 * time.Second
-	o.limits.keepaliveMinInterval = 10 * time.Second
 	return cmd
 }
 
@@ -163,8 +164,24 @@ func (o *serveOptions) validate() error {
 	if o.ringSize < 1 {
 		return usagef("--ring-size must be at least 1, got %d", o.ringSize)
 	}
-	if o.clientQueue < 1 {
-		return usagef("--client-queue must be at least 1, got %d", o.clientQueue)
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"--slow-client-timeout", o.slowClientTimeout},
+		{"--client-replay-age", o.clientReplayAge},
+		{"--handshake-timeout", o.limits.HandshakeTimeout},
+		{"--max-connection-idle", o.limits.MaxConnectionIdle},
+	} {
+		if d.v <= 0 {
+			return usagef("%s must be positive, got %s", d.flag, d.v)
+		}
+	}
+	if o.clientReplayEvents < 1 {
+		return usagef("--client-replay-events must be at least 1, got %d", o.clientReplayEvents)
+	}
+	if o.clientReplayBytes < 1 {
+		return usagef("--client-replay-bytes must be at least 1, got %d", o.clientReplayBytes)
 	}
 	// NaN fails every comparison, so test for the accepted range, and keep
 	// the ticker's interval (1 s / rate) inside what a Duration can hold.
@@ -188,8 +205,8 @@ func (o *serveOptions) validate() error {
 	if o.drainTimeout <= 0 {
 		return usagef("--drain-timeout must be positive, got %s", o.drainTimeout)
 	}
-	if o.limits.maxConnections < 0 {
-		return usagef("--max-connections must be 0 (no limit) or positive, got %d", o.limits.maxConnections)
+	if o.limits.MaxConnections < 0 {
+		return usagef("--max-connections must be 0 (no limit) or positive, got %d", o.limits.MaxConnections)
 	}
 	if o.gatewayID == "" {
 		host, _ := os.Hostname()
@@ -225,9 +242,7 @@ func (o *serveOptions) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", o.listen, err)
 	}
-	if o.limits.maxConnections > 0 {
-		ln = limitListener(ln, o.limits.maxConnections)
-	}
+	ln = o.limits.Listener(ln)
 	srv := grpc.NewServer(o.serverOptions(tlsCfg)...)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
@@ -323,17 +338,13 @@ func (o *serveOptions) run(ctx context.Context) error {
 }
 
 func (o *serveOptions) serverOptions(tlsCfg *tls.Config) []grpc.ServerOption {
-	opts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(o.limits.maxRecvBytes),
-		grpc.MaxConcurrentStreams(o.limits.maxStreamsPerConn),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: o.limits.keepaliveTime, Timeout: o.limits.keepaliveTimeout}),
-		// Clients (tail, gateways) ping every 30 s; allow that, refuse floods.
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: o.limits.keepaliveMinInterval, PermitWithoutStream: true}),
-	}
+	var creds credentials.TransportCredentials
 	if tlsCfg != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
+		creds = credentials.NewTLS(tlsCfg)
 	}
-	return opts
+	// The tracker closes a connection whose stalled streams can never be
+	// flushed; it reads the system clock, as the gateway does in serve.
+	return o.limits.GRPCServerOptions(gateway.NewConnTracker(nil), creds)
 }
 
 func writeTemp(pattern string, b []byte) (string, error) {

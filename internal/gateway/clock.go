@@ -2,10 +2,13 @@ package gateway
 
 import "time"
 
-// Clock arms the silence timers of heartbeat streams. It is a field of
-// Config and HeartbeatConfig so tests fire timers by hand instead of waiting
-// on real time; nil means the system clock.
+// Clock is the gateway's time: it arms the heartbeat and slow-client timers
+// and reads the time that ages the window and measures waits. It is a field
+// of Config and HeartbeatConfig so tests move time by hand instead of
+// waiting on it; nil means the system clock.
 type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
 	// AfterFunc calls f in its own goroutine once d has passed, like
 	// time.AfterFunc, and returns the timer that controls the call.
 	AfterFunc(d time.Duration, f func()) Timer
@@ -22,5 +25,7 @@ type Timer interface {
 
 // systemClock is the Clock of real time.
 type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
 
 func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }

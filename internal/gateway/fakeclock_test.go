@@ -7,7 +7,7 @@ import (
 
 // fakeClock is a Clock whose time moves only in Advance, which calls due
 // timer callbacks synchronously, in deadline order, on the caller's
-// goroutine.
+// goroutine; Now reads fakeEpoch plus the time advanced.
 type fakeClock struct {
 	mu     sync.Mutex
 	now    time.Duration
@@ -22,6 +22,15 @@ type fakeTimer struct {
 	f       func()
 	when    time.Duration
 	pending bool
+}
+
+// fakeEpoch is what a fakeClock reads before any Advance.
+var fakeEpoch = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return fakeEpoch.Add(c.now)
 }
 
 func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
