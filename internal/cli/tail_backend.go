@@ -95,17 +95,14 @@ func (o *tailOptions) reportStart(si subscribe.StartInfo) {
 func (o *tailOptions) printResume(st *tailState) {
 	w := o.g.streams.ErrOut
 	cursor := st.lastCursor()
-	if o.target != "backend" {
-		if cursor != "" {
-			fmt.Fprintf(w, "last event_id: %s\n", cursor)
-		}
-		return
-	}
 	if cursor == "" {
 		fmt.Fprintln(w, "no events received; nothing to resume from")
 		return
 	}
 	args := []string{"galaxyctl", "tail"}
+	if o.target != "backend" {
+		args = append(args, "--target", o.target)
+	}
 	if o.client.addr != defaultAddr {
 		args = append(args, "--addr", o.client.addr)
 	}
