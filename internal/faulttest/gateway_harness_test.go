@@ -71,6 +71,8 @@ func startGateway(t *testing.T, ctx context.Context, backendAddr string, cfg gat
 // gatewayClient reads one Subscribe stream (no resume: a drop is final)
 // and records what it got.
 type gatewayClient struct {
+	rate int // events read per second at most; 0: as fast as they come
+
 	mu      sync.Mutex
 	ids     []string
 	err     error // how the stream ended; nil while it runs
@@ -81,11 +83,18 @@ type gatewayClient struct {
 // returns once every one is registered.
 func startClients(t *testing.T, ctx context.Context, addr string, n int, opts ...grpc.DialOption) []*gatewayClient {
 	t.Helper()
+	return startReaders(t, ctx, addr, n, 0, opts...)
+}
+
+// startReaders is startClients for clients that read at most rate events
+// a second (0: no limit), as clients on real networks do.
+func startReaders(t *testing.T, ctx context.Context, addr string, n, rate int, opts ...grpc.DialOption) []*gatewayClient {
+	t.Helper()
 	cs := make([]*gatewayClient, n)
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait)
 	for i := range cs {
-		c := &gatewayClient{changed: make(chan struct{})}
+		c := &gatewayClient{rate: rate, changed: make(chan struct{})}
 		cs[i] = c
 		conn := dial(t, addr, opts...)
 		st, err := gatewayv1.NewGatewayClient(conn).Subscribe(ctx, &gatewayv1.SubscribeRequest{})
@@ -102,7 +111,21 @@ func startClients(t *testing.T, ctx context.Context, addr string, n int, opts ..
 }
 
 func (c *gatewayClient) run(st grpc.ServerStreamingClient[gatewayv1.GatewayEvent]) {
+	var tick <-chan time.Time
+	if c.rate > 0 {
+		t := time.NewTicker(readTick)
+		defer t.Stop()
+		tick = t.C
+	}
+	tokens := 0
 	for {
+		// A paced reader takes rate*readTick events per tick; what it has
+		// not read waits in the stack's buffers, and the gateway's.
+		for tick != nil && tokens == 0 {
+			<-tick
+			tokens = max(1, int(float64(c.rate)*readTick.Seconds()))
+		}
+		tokens--
 		ev, err := st.Recv()
 		c.mu.Lock()
 		if err != nil {
@@ -145,6 +168,9 @@ func (c *gatewayClient) waitFor(ctx context.Context, id string) error {
 		}
 	}
 }
+
+// readTick is how often a paced reader's allowance is renewed.
+const readTick = 5 * time.Millisecond
 
 // delivery is what the clients got against what they should have.
 type delivery struct {
