@@ -26,6 +26,15 @@ func (s *Server) drain(c *client) {
 	for !c.isEnded() {
 		s.mu.RLock()
 		batch, after, gap := s.win.collect(batch[:0], c.next.Load(), c.user, sendBatch)
+		if len(batch) == 0 && !gap && after == s.win.next {
+			// Caught up. Under the read lock nothing can be appended, so a
+			// Dispatch after this sees c idle and wakes it again.
+			s.advance(c, after)
+			c.held.Store(0) // the others no longer wait on it
+			c.busy.Store(false)
+			s.mu.RUnlock()
+			return
+		}
 		s.mu.RUnlock()
 		if gap {
 			s.drop(c, errLeftWindow, "left_window")
@@ -41,9 +50,6 @@ func (s *Server) drain(c *client) {
 		}
 		// Whatever else was looked at did not match c's filter.
 		s.advance(c, after)
-		if len(batch) == 0 && s.idle(c, after) {
-			return
-		}
 	}
 }
 
@@ -57,20 +63,6 @@ func (s *Server) advance(c *client, next uint64) {
 	if c.holding.Load() {
 		s.pace.passed(c, next, s.clock.Now())
 	}
-}
-
-// idle ends c's drain when it has caught up with the window, at after; it
-// reports false when more has arrived since.
-func (s *Server) idle(c *client, after uint64) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.win.next != after {
-		return false
-	}
-	s.unpinLocked(c)
-	// Caught up: the others no longer wait on it.
-	c.held.Store(0)
-	return true
 }
 
 // send sends ev to c under the slow-client timer: a send that takes

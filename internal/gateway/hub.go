@@ -35,6 +35,11 @@ type client struct {
 	// goroutine advances it after each send; makeRoomLocked reads it to
 	// know what the client still needs.
 	next atomic.Uint64
+	// busy: a drain goroutine runs (or will at release), and c pins the
+	// window from next. It goes true under Server.mu's write lock (wake,
+	// register) and false under at least its read lock (a drain that found
+	// nothing more), so it cannot miss an event appended meanwhile.
+	busy atomic.Bool
 	// holding and held are the pacing accounts (pace.go): whether Dispatch
 	// waits for this client now, and for how long in all since it was
 	// last caught up, in nanoseconds.
@@ -43,7 +48,6 @@ type client struct {
 
 	// Guarded by Server.mu.
 	pos      int  // index in Server.byUser[user]
-	busy     bool // in Server.busy: a drain goroutine runs or will at release
 	released bool // the header is out: drains may run
 
 	mu        sync.Mutex
@@ -98,8 +102,7 @@ func (s *Server) register(c *client, lastID string) (metadata.MD, error) {
 	c.next.Store(start)
 	// Busy until released: events that arrive before the header is out wait
 	// in the window, and no drain starts before the heartbeat stream exists.
-	c.busy = true
-	s.busy[c] = struct{}{}
+	c.busy.Store(true)
 	s.pinned = min(s.pinned, start)
 	list := s.byUser[c.user]
 	c.pos = len(list)
@@ -112,7 +115,7 @@ func (s *Server) release(c *client) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.released = true
-	if c.busy && !c.isEnded() {
+	if c.busy.Load() && !c.isEnded() {
 		go s.drain(c)
 	}
 }
@@ -151,13 +154,20 @@ func (s *Server) endClient(c *client, err error) {
 	s.mu.Unlock()
 }
 
-// unpinLocked takes c out of the busy set, and out of a pacing wait.
+// unpinLocked stops an ended c pinning the window, and takes it out of a
+// pacing wait. Its drain may still be in a send; it exits after.
 func (s *Server) unpinLocked(c *client) {
-	if c.busy {
-		c.busy = false
-		delete(s.busy, c)
-	}
+	c.busy.Store(false)
 	s.pace.leave(c)
+}
+
+// eachClientLocked calls f for every registered client.
+func (s *Server) eachClientLocked(f func(*client)) {
+	for _, list := range s.byUser {
+		for _, c := range list {
+			f(c)
+		}
+	}
 }
 
 // Dispatch fans one backend event out to every client whose user filter
@@ -196,30 +206,39 @@ func (s *Server) dispatch(ctx context.Context, ev *pushv1.PushEvent) error {
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return errShuttingDown
 	}
 	if err := s.makeRoomLocked(ctx, size); err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	seq := s.win.push(entry{ev: gev, size: size, at: s.clock.Now()})
-	s.wakeLocked(gev.GetUserId(), seq)
+	s.mu.Unlock()
+	// Waking takes only the read lock, so drains keep reading the window
+	// meanwhile: with thousands of clients that is most of the work.
+	s.mu.RLock()
+	s.wakeRLocked(gev.GetUserId(), seq)
+	s.mu.RUnlock()
 	return nil
 }
 
-// wakeLocked starts a drain for every idle client that takes an event for
-// user, at seq; busy clients find it in the window themselves.
-func (s *Server) wakeLocked(user string, seq uint64) {
+// wakeRLocked starts a drain for every idle client that takes an event for
+// user, at seq; busy clients find it in the window themselves. A drain
+// goes idle only after finding nothing past the newest entry, under the
+// read lock, so either it is still busy or it went idle before or after
+// it took seq (then its next is past seq, and there is nothing to do).
+// An idle client's next moves only here, and Dispatch calls are
+// serialized, so an idle client before seq has seen every earlier event
+// it takes: it starts at seq, skipping what its filter does not take.
+func (s *Server) wakeRLocked(user string, seq uint64) {
 	visit := func(list []*client) {
 		for _, c := range list {
-			if c.busy || c.isEnded() {
+			if c.busy.Load() || c.next.Load() > seq || c.isEnded() || !c.busy.CompareAndSwap(false, true) {
 				continue
 			}
-			// An idle client has sent everything before seq that it takes.
 			c.next.Store(seq)
-			c.busy = true
-			s.busy[c] = struct{}{}
 			go s.drain(c)
 		}
 	}

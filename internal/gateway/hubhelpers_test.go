@@ -48,7 +48,9 @@ func startServe(ctx context.Context, s *Server, user string, send func(*gatewayv
 func (s *Server) quiescent() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.busy) == 0
+	idle := true
+	s.eachClientLocked(func(c *client) { idle = idle && !c.busy.Load() })
+	return idle
 }
 
 // clients returns how many clients are registered.
@@ -84,9 +86,11 @@ func (s *Server) maxLag() uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var lag uint64
-	for c := range s.busy {
-		lag = max(lag, s.win.next-c.next.Load())
-	}
+	s.eachClientLocked(func(c *client) {
+		if c.busy.Load() {
+			lag = max(lag, s.win.next-c.next.Load())
+		}
+	})
 	return lag
 }
 

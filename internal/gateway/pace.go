@@ -81,16 +81,18 @@ func (s *Server) makeRoomLocked(ctx context.Context, size int) error {
 
 // evictLocked pops the oldest entry while want says so and no busy client
 // needs it. s.pinned is a lower bound of the busy clients' positions
-// (positions only grow, and register lowers it), refreshed only when the
-// eviction reaches it, so evicting costs O(busy clients) per window
-// turnover rather than per event.
+// (positions only grow, a client woken starts at the newest entry, and
+// register lowers it), refreshed only when the eviction reaches it, so
+// evicting costs O(clients) per window turnover rather than per event.
 func (s *Server) evictLocked(want func() bool) {
 	for s.win.n > 0 && want() {
 		if o := s.win.oldest(); o >= s.pinned {
 			s.pinned = s.win.next
-			for c := range s.busy {
-				s.pinned = min(s.pinned, c.next.Load())
-			}
+			s.eachClientLocked(func(c *client) {
+				if c.busy.Load() {
+					s.pinned = min(s.pinned, c.next.Load())
+				}
+			})
 			if o >= s.pinned {
 				return
 			}
@@ -108,12 +110,12 @@ func (s *Server) paceLocked(ctx context.Context) error {
 	target := s.win.oldest() + uint64(max(1, min(s.win.n/8, maxPaceChunk))) - 1
 	var holders []*client
 	budget := timeout
-	for c := range s.busy {
-		if c.next.Load() <= target {
+	s.eachClientLocked(func(c *client) {
+		if c.busy.Load() && c.next.Load() <= target {
 			holders = append(holders, c)
 			budget = min(budget, timeout-time.Duration(c.held.Load()))
 		}
-	}
+	})
 	if len(holders) == 0 {
 		return nil
 	}

@@ -51,8 +51,7 @@ type Server struct {
 	mu      sync.RWMutex
 	win     *window
 	byUser  map[string][]*client // by user filter; "" holds the every-event clients
-	busy    map[*client]struct{} // clients that pin the window from their next event
-	pinned  uint64               // at most the smallest next of busy clients; see makeRoomLocked
+	pinned  uint64               // at most the smallest next of busy clients; see evictLocked
 	closed  bool
 	closing chan struct{} // closed by Close
 	pace    pacer
@@ -76,7 +75,6 @@ func New(cfg Config) (*Server, error) {
 		clock:   cfg.Clock,
 		win:     newWindow(cfg.ReplayEvents, cfg.ReplayBytes, cfg.ReplayAge),
 		byUser:  make(map[string][]*client),
-		busy:    make(map[*client]struct{}),
 		closing: make(chan struct{}),
 		pace:    pacer{wake: make(chan struct{}, 1)},
 	}, nil

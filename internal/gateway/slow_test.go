@@ -213,3 +213,71 @@ func TestSlowClientHandlerReturnsWhileSendBlocked(t *testing.T) {
 		t.Errorf("good client ended with %v, want Canceled", err)
 	}
 }
+
+// TestDispatchWhileDrainingExactlyOnce dispatches as fast as it can to
+// clients that send as fast as they can, with filters, so drains go idle
+// and are woken in every interleaving with Dispatch: each client must get
+// exactly the events its filter takes, once, in order.
+func TestDispatchWhileDrainingExactlyOnce(t *testing.T) {
+	ctx := testContext(t)
+	const n = 5000
+	s, err := New(Config{SigningKey: testKey, ReplayEvents: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	users := []string{"", "", "u0", "u1", "u2"}
+	cols := make([]*collector, len(users))
+	sctx, cancel := context.WithCancel(ctx)
+	var dones []<-chan error
+	for i, u := range users {
+		cols[i] = &collector{}
+		dones = append(dones, startServe(sctx, s, u, cols[i].send))
+	}
+	want := make([][]string, len(users))
+	for i := range n {
+		user := []string{"u0", "u1", "u2", ""}[i%4]
+		id := fmt.Sprintf("c%d", i)
+		s.Dispatch(pushEvent(id, user, nil))
+		for j, u := range users {
+			if matches(u, user) {
+				want[j] = append(want[j], id)
+			}
+		}
+	}
+	testutil.WaitFor(ctx, t, "every client to catch up", func() bool {
+		for i, c := range cols {
+			if len(c.got()) < len(want[i]) {
+				return false
+			}
+		}
+		return s.quiescent()
+	})
+	for i, c := range cols {
+		if got := c.got(); !slices.Equal(got, want[i]) {
+			t.Errorf("client %d (filter %q): %s", i, users[i], describeDiff(want[i], got))
+		}
+	}
+	cancel()
+	for _, d := range dones {
+		<-d
+	}
+}
+
+// describeDiff says how got differs from want, briefly.
+func describeDiff(want, got []string) string {
+	seen := map[string]int{}
+	dups := 0
+	for _, id := range got {
+		if seen[id]++; seen[id] == 2 {
+			dups++
+		}
+	}
+	missing := 0
+	for _, id := range want {
+		if seen[id] == 0 {
+			missing++
+		}
+	}
+	return fmt.Sprintf("got %d events for %d: %d duplicated, %d missing", len(got), len(want), dups, missing)
+}
