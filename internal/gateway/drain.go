@@ -122,13 +122,12 @@ func (s *Server) stalled(c *client) {
 // drop ends c as too slow, counting and logging it; reason labels the
 // metric. It reports whether this call ended c.
 func (s *Server) drop(c *client, err error, reason string) bool {
-	if !c.end(err) {
+	if !c.endThen(err, func() { s.countDrop(c, err, reason) }) {
 		return false
 	}
 	s.mu.Lock()
 	s.unpinLocked(c)
 	s.mu.Unlock()
-	s.countDrop(c, err, reason)
 	return true
 }
 

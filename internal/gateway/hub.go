@@ -60,16 +60,25 @@ type client struct {
 
 // end marks c ended with err, once, and wakes its handler. It reports
 // whether this call ended it.
-func (c *client) end(err error) bool {
+func (c *client) end(err error) bool { return c.endThen(err, nil) }
+
+// endThen is end that calls before, if this call ends c, before the
+// handler is woken: what the handler's return makes visible (a drop's
+// count) is done by then.
+func (c *client) endThen(err error, before func()) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.ended {
+		c.mu.Unlock()
 		return false
 	}
 	c.ended = true
 	c.endErr = err
 	if c.stall != nil {
 		c.stall.Stop()
+	}
+	c.mu.Unlock()
+	if before != nil {
+		before()
 	}
 	close(c.done)
 	return true

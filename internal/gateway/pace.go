@@ -127,11 +127,10 @@ func (s *Server) paceLocked(ctx context.Context) error {
 	held := status.Error(codes.ResourceExhausted, fmt.Sprintf(
 		"client fell behind: the gateway waited %v on it; resume with last_event_id", timeout))
 	for _, c := range holders {
-		if time.Duration(c.held.Load()) < timeout || !c.end(held) {
+		if time.Duration(c.held.Load()) < timeout || !c.endThen(held, func() { s.countDrop(c, held, "held") }) {
 			continue
 		}
 		s.unpinLocked(c)
-		s.countDrop(c, held, "held")
 	}
 	return nil
 }
