@@ -156,7 +156,7 @@ func TestZeroWindowStreamsReleased(t *testing.T) {
 			defer cancel()
 			gw := newBoundsGateway(t, Config{SlowClientTimeout: timeout})
 			addr := stack.start(t, gw, DefaultLimits())
-			before := heapInuse()
+			before, rssBefore := heapInuse(), readProcKB("VmRSS")
 			var clients []*rawClient
 			for range conns {
 				c := dialRaw(t, addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
@@ -187,8 +187,9 @@ func TestZeroWindowStreamsReleased(t *testing.T) {
 				case <-time.After(50 * time.Millisecond):
 				}
 			}
-			t.Logf("heap_inuse before %d MiB, peak %d MiB, %v after the first broadcast %d MiB; server closed %d of %d connections",
-				before>>20, peak()>>20, time.Since(sent).Round(100*time.Millisecond), now>>20, countClosed(clients), conns)
+			t.Logf("heap_inuse before %d MiB, peak %d MiB, %v after the first broadcast %d MiB; RSS before %d MiB, high-water %d MiB, now %d MiB (attackers included); server closed %d of %d connections",
+				before>>20, peak()>>20, time.Since(sent).Round(100*time.Millisecond), now>>20,
+				rssBefore>>10, readProcKB("VmHWM")>>10, readProcKB("VmRSS")>>10, countClosed(clients), conns)
 			if now > before+within {
 				t.Errorf("heap_inuse %v after the last broadcast = %d MiB, want within %d MiB of %d MiB (its value before the attack)",
 					timeout+grace, now>>20, within>>20, before>>20)

@@ -139,7 +139,7 @@ func TestCatchUpMemoryClients(t *testing.T) {
 						t.Errorf("client %d/%d after %d events: %v", i, j, n, err)
 						return
 					}
-					if ev.GetEventType() != HeartbeatEventType {
+					if ev.GetEventType() != heartbeatType {
 						n++
 					}
 				}
@@ -152,8 +152,8 @@ func TestCatchUpMemoryClients(t *testing.T) {
 	fmt.Printf("done: clients' RSS peak %d MiB in %v\n", readProcKB("VmHWM")>>10, time.Since(begin).Round(time.Millisecond))
 }
 
-// HeartbeatEventType is the heartbeat's event_type, for the client process.
-const HeartbeatEventType = gatewayv1.HeartbeatEventType
+// heartbeatType is the heartbeat's event_type, for the client process.
+const heartbeatType = gatewayv1.HeartbeatEventType
 
 // memSample is heap_inuse, the live heap as of the last GC (what survives
 // collection: heap_inuse also holds garbage not yet collected), and RSS.

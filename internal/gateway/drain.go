@@ -133,5 +133,5 @@ func (s *Server) drop(c *client, err error, reason string) bool {
 
 func (s *Server) countDrop(c *client, err error, reason string) {
 	s.m.drop(reason)
-	s.log.Warn("dropping slow client", zap.String("user_filter", c.user), zap.String("reason", reason), zap.Error(err))
+	s.log.Warn("dropping slow client", zap.String("peer", c.peer), zap.String("user_filter", c.user), zap.String("reason", reason), zap.Error(err))
 }

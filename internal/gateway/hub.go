@@ -26,6 +26,7 @@ import (
 // case, cost no goroutine beyond their handler's.
 type client struct {
 	user string
+	peer string           // for logs
 	conn *Conn            // the stream's connection, when the stack tracks them
 	hb   *HeartbeatStream // set before release, so before any drain runs
 	// done is closed by end; the handler waits on it.
@@ -36,9 +37,10 @@ type client struct {
 	// know what the client still needs.
 	next atomic.Uint64
 	// busy: a drain goroutine runs (or will at release), and c pins the
-	// window from next. It goes true under Server.mu's write lock (wake,
-	// register) and false under at least its read lock (a drain that found
-	// nothing more), so it cannot miss an event appended meanwhile.
+	// window from next. It goes true at register and in wakeRLocked, and
+	// false when c ends or its drain finds nothing past the newest entry,
+	// under at least Server.mu's read lock, which appending excludes: a
+	// drain cannot go idle past an event that nobody wakes it for.
 	busy atomic.Bool
 	// holding and held are the pacing accounts (pace.go): whether Dispatch
 	// waits for this client now, and for how long in all since it was
@@ -46,9 +48,7 @@ type client struct {
 	holding atomic.Bool
 	held    atomic.Int64
 
-	// Guarded by Server.mu.
-	pos      int  // index in Server.byUser[user]
-	released bool // the header is out: drains may run
+	pos int // index in Server.byUser[user]; guarded by Server.mu
 
 	mu        sync.Mutex
 	ended     bool
@@ -123,7 +123,6 @@ func (s *Server) register(c *client, lastID string) (metadata.MD, error) {
 func (s *Server) release(c *client) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c.released = true
 	if c.busy.Load() && !c.isEnded() {
 		go s.drain(c)
 	}

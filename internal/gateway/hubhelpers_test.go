@@ -16,6 +16,7 @@ type funcStream struct {
 	send   func(*gatewayv1.GatewayEvent) error
 }
 
+func (f funcStream) Peer() string                          { return "test" }
 func (f funcStream) Context() context.Context              { return f.ctx }
 func (f funcStream) SendHeader(md metadata.MD) error       { return f.header(md) }
 func (f funcStream) Send(ev *gatewayv1.GatewayEvent) error { return f.send(ev) }

@@ -88,7 +88,7 @@ func (s *Server) PublicKey() ed25519.PublicKey {
 
 // Subscribe serves one gRPC client stream; see Serve.
 func (s *Server) Subscribe(req *gatewayv1.SubscribeRequest, stream grpc.ServerStreamingServer[gatewayv1.GatewayEvent]) error {
-	return s.Serve(req, stream)
+	return s.Serve(req, grpcStream{stream})
 }
 
 // Serve serves one client stream, whatever protocol carries it: events for
@@ -107,7 +107,7 @@ func (s *Server) Serve(req *gatewayv1.SubscribeRequest, st ClientStream) error {
 		return status.Errorf(codes.InvalidArgument, "last_event_id is %d bytes, over the limit of %d bytes", n, MaxEventIDBytes)
 	}
 	ctx := st.Context()
-	c := &client{user: req.GetUserId(), conn: ConnFromContext(ctx), done: make(chan struct{})}
+	c := &client{user: req.GetUserId(), peer: st.Peer(), conn: ConnFromContext(ctx), done: make(chan struct{})}
 	md, err := s.register(c, req.GetLastEventId())
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func (s *Server) Serve(req *gatewayv1.SubscribeRequest, st ClientStream) error {
 	case <-c.done:
 		err := c.err()
 		if _, ok := status.FromError(err); !ok {
-			s.log.Debug("client stream send failed", zap.String("user_filter", c.user), zap.Error(err))
+			s.log.Debug("client stream send failed", zap.String("peer", c.peer), zap.String("user_filter", c.user), zap.Error(err))
 		}
 		return err
 	}

@@ -38,7 +38,7 @@ func cursorIDs(n int) []string {
 // 256-event queue per client dropped all of them at event 257.
 func TestBurstReachesEveryClient(t *testing.T) {
 	ctx := testContext(t)
-	const clients, burst = 20, 3000
+	const clients, burst = 20, 1000 // 1,000 > the old 256-event queue
 	meter, reader := newTestMeter(t)
 	s, err := New(Config{SigningKey: testKey, Meter: meter})
 	if err != nil {
@@ -220,7 +220,7 @@ func TestSlowClientHandlerReturnsWhileSendBlocked(t *testing.T) {
 // exactly the events its filter takes, once, in order.
 func TestDispatchWhileDrainingExactlyOnce(t *testing.T) {
 	ctx := testContext(t)
-	const n = 5000
+	const n = 2000
 	s, err := New(Config{SigningKey: testKey, ReplayEvents: 512})
 	if err != nil {
 		t.Fatal(err)
