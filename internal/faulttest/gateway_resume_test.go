@@ -109,6 +109,12 @@ func TestGatewayClientResumesAcrossCuts(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	// The warm-up event may reach the first stream: the gateway's
+	// subscriber records an event just before it dispatches it, so the
+	// client can register (live) in between. It is not one of the 2,000.
+	if len(got) > 0 && got[0] == warm[0] {
+		got = got[1:]
+	}
 	if diff := compareDelivery(want, got); diff != "" {
 		t.Errorf("after %d cuts: %s", cuts, diff)
 	}

@@ -29,12 +29,12 @@ func TestGatewayDropsStoppedClient(t *testing.T) {
 		// timeout is long enough that a client still reading is not
 		// starved that long when other tests load the two cores.
 		timeout = 3 * time.Second
-		rate    = 500
+		rate    = 200
 		payload = 2 << 10
 		// fill covers the stopped client's windows filling (the window and
-		// the server's write quota, 128 KiB: 64 events, 0.13 s) and
+		// the server's write quota, 128 KiB: 64 events, 0.3 s) and
 		// scheduling on a loaded 2-core machine under the race detector.
-		fill = 2 * time.Second
+		fill = 3 * time.Second
 		// early: a send waiting for a WINDOW_UPDATE when the hole opens
 		// started before it; under load that wait takes tens of ms.
 		early = 250 * time.Millisecond
