@@ -240,9 +240,9 @@ func TestSIGTERMWithLiveClients(t *testing.T) {
 		// stream. SIGINT still ends it cleanly.
 		_, code := c.p.stop(t, ctx, syscall.SIGINT)
 		errOut := c.p.stderr.String()
-		want := "last event_id: "
-		if !c.gateway {
-			want = "resume with: galaxyctl tail --addr " + s.addr
+		want := "resume with: galaxyctl tail --addr " + s.addr
+		if c.gateway {
+			want = "resume with: galaxyctl tail --target gateway --addr " + s.addr
 		}
 		if code != 0 || strings.Count(errOut, reason) != 1 || !strings.Contains(errOut, want) {
 			t.Errorf("client %d (%s, reconnecting) after SIGINT = exit %d, stderr:\n%s\nwant exit 0, %q logged once and %q", i, target, code, errOut, reason, want)

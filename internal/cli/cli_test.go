@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"galaxy/galaxyctl/internal/pipeline"
+
 	"github.com/spf13/cobra"
 )
 
@@ -89,7 +91,7 @@ func TestValidationErrors(t *testing.T) {
 		{[]string{"-o", "yaml"}, tail, "--output", `--output "yaml" is not one of pretty or json`},
 		{[]string{"--cursor", "zz"}, tail, "--cursor", `--cursor: cursor "zz"`},
 		{[]string{"--cursor", cursor, "--from-start"}, tail, "--cursor", "--cursor and --from-start are alternatives"},
-		{[]string{"--target", "gateway", "--cursor", cursor}, tail, "--cursor", "--cursor is only for --target backend"},
+		{[]string{"--target", "gateway", "--cursor", strings.Repeat("x", 257)}, tail, "--cursor", "--cursor is 257 bytes, over the gateway's limit of 256 for an event_id"},
 		{[]string{"--target", "gateway", "--from-start"}, tail, "--from-start", "--from-start is only for --target backend"},
 		{[]string{"--target", "gateway", "--client-id", "x"}, tail, "--client-id", "--client-id is only for --target backend"},
 		{[]string{"--heartbeats"}, tail, "--heartbeats", "--heartbeats is only for --target gateway"},
@@ -115,7 +117,12 @@ func TestValidationErrors(t *testing.T) {
 		{[]string{"--backend", "127.0.0.1:1"}, serve, "--backend", "--backend is only for --role gateway"},
 		{[]string{"--role", "gateway", "--backend", "nohost"}, serve, "--backend", `--backend "nohost" is not HOST:PORT`},
 		{[]string{"--ring-size", "0"}, serve, "--ring-size", "--ring-size must be at least 1"},
-		{[]string{"--client-queue", "0"}, serve, "--client-queue", "--client-queue must be at least 1"},
+		{[]string{"--slow-client-timeout", "0s"}, serve, "--slow-client-timeout", "--slow-client-timeout must be positive, got 0s"},
+		{[]string{"--client-replay-age", "-1s"}, serve, "--client-replay-age", "--client-replay-age must be positive, got -1s"},
+		{[]string{"--handshake-timeout", "0s"}, serve, "--handshake-timeout", "--handshake-timeout must be positive, got 0s"},
+		{[]string{"--max-connection-idle", "0s"}, serve, "--max-connection-idle", "--max-connection-idle must be positive, got 0s"},
+		{[]string{"--client-replay-events", "0"}, serve, "--client-replay-events", "--client-replay-events must be at least 1, got 0"},
+		{[]string{"--client-replay-bytes", "0"}, serve, "--client-replay-bytes", "--client-replay-bytes must be at least 1, got 0"},
 		{[]string{"--freshness", "0s"}, serve, "--freshness", "--freshness must be positive"},
 		{[]string{"--tls-cert", "a.pem"}, serve, "--tls-cert", "--tls-cert and --tls-key go together"},
 		{[]string{"--tls-self-signed", "--tls-cert", "a", "--tls-key", "b"}, serve, "--tls-self-signed", "--tls-self-signed and --tls-cert are alternatives"},
@@ -159,7 +166,9 @@ func TestValidatePure(t *testing.T) {
 	if err := p.validate(); err != nil {
 		t.Errorf("publish validate() with a missing payload file = %v, want nil", err)
 	}
-	s := &serveOptions{listen: "127.0.0.1:0", role: "all", freshness: 1, ringSize: 1, clientQueue: 1, drainTimeout: 1,
+	s := &serveOptions{listen: "127.0.0.1:0", role: "all", freshness: 1, ringSize: 1, drainTimeout: 1,
+		slowClientTimeout: 1, clientReplayEvents: 1, clientReplayAge: 1, clientReplayBytes: 1,
+		limits:         pipeline.DefaultLimits(),
 		signingKeyFile: "/nonexistent.pem", tlsCert: "/nonexistent.crt", tlsKey: "/nonexistent.key"}
 	if err := s.validate(); err != nil {
 		t.Errorf("serve validate() with missing files = %v, want nil", err)

@@ -16,6 +16,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
+
+	"galaxy/galaxyctl/internal/gateway"
 )
 
 const defaultAddr = "127.0.0.1:7070"
@@ -137,7 +139,7 @@ func (c *clientOptions) dial(g *globalOptions) (*grpc.ClientConn, error) {
 		}
 		creds = grpcTLS(c.tlsConfig)
 	}
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams, clientHeaderLimit}
 	if c.dialer != nil {
 		opts = append(opts, grpc.WithContextDialer(c.dialer))
 	}
@@ -160,6 +162,10 @@ var clientConnectParams = grpc.WithConnectParams(grpc.ConnectParams{
 	Backoff:           backoff.Config{BaseDelay: 250 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
 	MinConnectTimeout: 5 * time.Second,
 })
+
+// clientHeaderLimit bounds the response headers a server may make galaxyctl
+// hold, as serve bounds requests' (grpc-go's default is 16 MiB).
+var clientHeaderLimit = grpc.WithMaxHeaderListSize(gateway.MaxHeaderListBytes)
 
 func grpcTLS(cfg *tls.Config) credentials.TransportCredentials { return credentials.NewTLS(cfg) }
 

@@ -37,25 +37,30 @@ const (
 type serveOptions struct {
 	g *globalOptions
 
-	listen         string
-	role           string
-	backendAddr    string
-	backendTLS     bool
-	backendCA      string
-	gatewayID      string
-	heartbeat      time.Duration
-	freshness      time.Duration
-	ringSize       int
-	clientQueue    int
-	publishRate    float64
-	metricsListen  string
-	signingKeyFile string
-	tlsCert        string
-	tlsKey         string
-	tlsSelfSigned  bool
-	readyFile      string
-	drainTimeout   time.Duration
-	limits         pipeline.Limits
+	listen      string
+	role        string
+	backendAddr string
+	backendTLS  bool
+	backendCA   string
+	gatewayID   string
+	heartbeat   time.Duration
+	freshness   time.Duration
+	ringSize    int
+	clientQueue int // deprecated: accepted, and said to have no effect
+	// The gateway's window and slow-client bound (gateway.Config).
+	slowClientTimeout  time.Duration
+	clientReplayEvents int
+	clientReplayAge    time.Duration
+	clientReplayBytes  int
+	publishRate        float64
+	metricsListen      string
+	signingKeyFile     string
+	tlsCert            string
+	tlsKey             string
+	tlsSelfSigned      bool
+	readyFile          string
+	drainTimeout       time.Duration
+	limits             pipeline.Limits
 
 	// Resolved by complete from the flags and the files they name.
 	signingKey   ed25519.PrivateKey
@@ -111,7 +116,12 @@ then the server stops within --drain-timeout.`,
 	fs.DurationVar(&o.heartbeat, "heartbeat", 15*time.Second, "heartbeat after each silence this long on a client stream (0 disables)")
 	fs.DurationVar(&o.freshness, "freshness", 5*time.Minute, "how long the backend keeps events for replay")
 	fs.IntVar(&o.ringSize, "ring-size", 65536, "most events the backend keeps for replay")
-	fs.IntVar(&o.clientQueue, "client-queue", 256, "events queued per client stream before a slow client is dropped")
+	fs.IntVar(&o.clientQueue, "client-queue", 256, "no effect (deprecated)")
+	_ = fs.MarkDeprecated("client-queue", "clients now share the gateway's window of recent events (--client-replay-events, --client-replay-bytes) and a slow client is dropped by time (--slow-client-timeout); this flag has no effect")
+	fs.DurationVar(&o.slowClientTimeout, "slow-client-timeout", gateway.DefaultSlowClientTimeout, "drop a gateway client that accepts no event for this long, or that the gateway has waited on this long in all")
+	fs.IntVar(&o.clientReplayEvents, "client-replay-events", gateway.DefaultReplayEvents, "most recent events the gateway keeps to feed and resume clients (last_event_id)")
+	fs.DurationVar(&o.clientReplayAge, "client-replay-age", gateway.DefaultReplayAge, "how long the gateway keeps an event for clients to resume after")
+	fs.IntVar(&o.clientReplayBytes, "client-replay-bytes", gateway.DefaultReplayBytes, "most bytes of recent events the gateway keeps")
 	fs.Float64Var(&o.publishRate, "publish-rate", 0, "synthetic events per second published into the backend (0: none)")
 	fs.StringVar(&o.metricsListen, "metrics-listen", "", "serve Prometheus /metrics on HOST:PORT (port 0 picks one)")
 	fs.StringVar(&o.signingKeyFile, "signing-key", "", "PEM PKCS#8 Ed25519 private key to sign events (default: an ephemeral key, public half logged)")
@@ -121,6 +131,8 @@ then the server stops within --drain-timeout.`,
 	fs.StringVar(&o.readyFile, "ready-file", "", "once serving, write the bound addresses as JSON to this file")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for streams to end")
 	fs.IntVar(&o.limits.MaxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
+	fs.DurationVar(&o.limits.HandshakeTimeout, "handshake-timeout", o.limits.HandshakeTimeout, "close a new connection that has not finished its TLS handshake and HTTP/2 preface within this")
+	fs.DurationVar(&o.limits.MaxConnectionIdle, "max-connection-idle", o.limits.MaxConnectionIdle, "close (GOAWAY) a connection that has had no stream for this long")
 	registerEnumCompletion(cmd, "role", serveRoles)
 	for _, f := range []string{"signing-key", "tls-cert", "tls-key", "ready-file", "backend-cacert"} {
 		_ = cmd.MarkFlagFilename(f)
@@ -155,8 +167,24 @@ func (o *serveOptions) validate() error {
 	if o.ringSize < 1 {
 		return usagef("--ring-size must be at least 1, got %d", o.ringSize)
 	}
-	if o.clientQueue < 1 {
-		return usagef("--client-queue must be at least 1, got %d", o.clientQueue)
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"--slow-client-timeout", o.slowClientTimeout},
+		{"--client-replay-age", o.clientReplayAge},
+		{"--handshake-timeout", o.limits.HandshakeTimeout},
+		{"--max-connection-idle", o.limits.MaxConnectionIdle},
+	} {
+		if d.v <= 0 {
+			return usagef("%s must be positive, got %s", d.flag, d.v)
+		}
+	}
+	if o.clientReplayEvents < 1 {
+		return usagef("--client-replay-events must be at least 1, got %d", o.clientReplayEvents)
+	}
+	if o.clientReplayBytes < 1 {
+		return usagef("--client-replay-bytes must be at least 1, got %d", o.clientReplayBytes)
 	}
 	// NaN fails every comparison, so test for the accepted range, and keep
 	// the ticker's interval (1 s / rate) inside what a Duration can hold.
@@ -213,7 +241,7 @@ func (o *serveOptions) complete() error {
 		if err != nil {
 			return err
 		}
-		o.backendDials = []grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams}
+		o.backendDials = []grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithKeepaliveParams(clientKeepalive), clientConnectParams, clientHeaderLimit}
 	}
 	return nil
 }
@@ -246,7 +274,10 @@ func (o *serveOptions) pipelineConfig() pipeline.Config {
 		Heartbeat:          o.heartbeat,
 		Freshness:          o.freshness,
 		RingSize:           o.ringSize,
-		ClientQueue:        o.clientQueue,
+		SlowClientTimeout:  o.slowClientTimeout,
+		ReplayEvents:       o.clientReplayEvents,
+		ReplayBytes:        o.clientReplayBytes,
+		ReplayAge:          o.clientReplayAge,
 		PublishRate:        o.publishRate,
 		MetricsListen:      o.metricsListen,
 		SigningKey:         o.signingKey,

@@ -66,8 +66,11 @@ exit it prints to stderr the exact command that resumes after the last event.
 If the cursor has expired, a warning says how many events were missed.
 
 With --target gateway it holds a client stream (Gateway.Subscribe) as a
-browser would; --heartbeats shows the heartbeats the gateway sends after each
-silence, and --verify-key checks each event's Ed25519 signature.`,
+browser would, resuming after the last event it printed (last_event_id) on
+every reconnect, from the gateway's window of recent events; --cursor takes
+an event_id to resume after, and on exit the resume command is printed as
+for the backend. --heartbeats shows the heartbeats the gateway sends after
+each silence, and --verify-key checks each event's Ed25519 signature.`,
 		Example: `  # live events from the local backend, as JSON lines
   galaxyctl tail -o json
 
@@ -78,7 +81,10 @@ silence, and --verify-key checks each event's Ed25519 signature.`,
   galaxyctl tail --cursor 5f1c0b7e9a3d2c11-0000000000000007
 
   # a client's view of a gateway, heartbeats included, signatures checked
-  galaxyctl tail --target gateway --addr 127.0.0.1:7071 --heartbeats --verify-key gateway.pub`,
+  galaxyctl tail --target gateway --addr 127.0.0.1:7071 --heartbeats --verify-key gateway.pub
+
+  # resume at the gateway after an event_id printed by a previous tail
+  galaxyctl tail --target gateway --cursor 5f1c0b7e9a3d2c11-0000000000000007`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.complete(cmd); err != nil {
@@ -98,7 +104,7 @@ silence, and --verify-key checks each event's Ed25519 signature.`,
 	fs.StringVar(&o.target, "target", "backend", "which end to follow: "+joinOr(tailTargets))
 	fs.StringVar(&o.clientID, "client-id", "", "gateway_client_id to subscribe with (default: unique per process, so tail never replaces a real gateway)")
 	fs.StringVar(&o.user, "user", "", "only events for this user id, and broadcasts (events without one)")
-	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor (backend only)")
+	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor (backend) or event_id (gateway)")
 	fs.BoolVar(&o.fromStart, "from-start", false, "start with every event the ring still holds (backend only)")
 	fs.StringVarP(&o.output, "output", "o", "pretty", "output format: "+joinOr(tailOutputs))
 	fs.IntVarP(&o.count, "count", "n", 0, "exit after this many events (0: no limit)")
@@ -160,10 +166,17 @@ func (o *tailOptions) validate(cmd *cobra.Command) error {
 	if err := o.validateTarget(cmd); err != nil {
 		return err
 	}
-	if o.cursor != "" {
-		if o.fromStart {
-			return usagef("--cursor and --from-start are alternatives: give one")
+	switch {
+	case o.cursor == "":
+	case o.fromStart:
+		return usagef("--cursor and --from-start are alternatives: give one")
+	case o.target == "gateway":
+		// A gateway event id is opaque to its clients; only its size is
+		// bounded.
+		if n := len(o.cursor); n > gateway.MaxEventIDBytes {
+			return usagef("--cursor is %d bytes, over the gateway's limit of %d for an event_id", n, gateway.MaxEventIDBytes)
 		}
+	default:
 		if _, err := backend.ParseCursor(o.cursor); err != nil {
 			return usagef("--cursor: %v", err)
 		}
@@ -174,9 +187,9 @@ func (o *tailOptions) validate(cmd *cobra.Command) error {
 // validateTarget refuses the flags of the other --target.
 func (o *tailOptions) validateTarget(cmd *cobra.Command) error {
 	if o.target == "gateway" {
-		for _, f := range []string{"cursor", "from-start", "client-id"} {
+		for _, f := range []string{"from-start", "client-id"} {
 			if cmd.Flags().Changed(f) {
-				return usagef("--%s is only for --target backend: a gateway stream does not resume", f)
+				return usagef("--%s is only for --target backend", f)
 			}
 		}
 		return nil
@@ -212,7 +225,8 @@ func (o *tailOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	// Closing a client connection reports nothing worth acting on.
+	defer func() { _ = conn.Close() }()
 	clk := clock.Or(o.clock)
 	ctx = o.client.withHeaders(ctx)
 	if o.timeout > 0 {

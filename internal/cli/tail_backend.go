@@ -83,13 +83,13 @@ func (o *tailOptions) reportStart(si subscribe.StartInfo) {
 	w := o.g.streams.ErrOut
 	switch si.ResetReason {
 	case pushv1.ReasonIncarnation:
-		fmt.Fprintln(w, "warning: the cursor is from an earlier backend incarnation (the backend restarted); an unknown number of events were missed; replaying everything the ring holds")
+		_, _ = fmt.Fprintln(w, "warning: the cursor is from an earlier backend incarnation (the backend restarted); an unknown number of events were missed; replaying everything the ring holds")
 	default:
 		missed := "an unknown number of"
 		if si.Missed >= 0 {
 			missed = fmt.Sprint(si.Missed)
 		}
-		fmt.Fprintf(w, "warning: the cursor has expired: %s events were evicted before they could be replayed; replaying everything the ring holds\n", missed)
+		_, _ = fmt.Fprintf(w, "warning: the cursor has expired: %s events were evicted before they could be replayed; replaying everything the ring holds\n", missed)
 	}
 }
 
@@ -97,17 +97,14 @@ func (o *tailOptions) reportStart(si subscribe.StartInfo) {
 func (o *tailOptions) printResume(st *tailState) {
 	w := o.g.streams.ErrOut
 	cursor := st.lastCursor()
-	if o.target != "backend" {
-		if cursor != "" {
-			fmt.Fprintf(w, "last event_id: %s\n", cursor)
-		}
-		return
-	}
 	if cursor == "" {
-		fmt.Fprintln(w, "no events received; nothing to resume from")
+		_, _ = fmt.Fprintln(w, "no events received; nothing to resume from")
 		return
 	}
 	args := []string{"galaxyctl", "tail"}
+	if o.target != "backend" {
+		args = append(args, "--target", o.target)
+	}
 	if o.client.addr != defaultAddr {
 		args = append(args, "--addr", o.client.addr)
 	}
@@ -127,7 +124,7 @@ func (o *tailOptions) printResume(st *tailState) {
 		args = append(args, "-o", o.output)
 	}
 	args = append(args, "--cursor", cursor)
-	fmt.Fprintf(w, "resume with: %s\n", shellJoin(args))
+	_, _ = fmt.Fprintf(w, "resume with: %s\n", shellJoin(args))
 }
 
 // shellJoin quotes args for a POSIX shell where needed.

@@ -2,85 +2,75 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
 
-	"galaxy/galaxyctl/internal/backoff"
-	"galaxy/galaxyctl/internal/subscribe"
+	"galaxy/galaxyctl/internal/gateway"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
+	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
 
-// errGatewayClosed is the failure of a stream the gateway ended with status
-// OK.
-var errGatewayClosed = errors.New("the gateway closed the stream")
-
-// runGateway holds a client stream as a browser would. A gateway does not
-// resume, so a reconnect only re-subscribes; the same backoff loop as the
-// subscriber's spreads reconnects out.
+// runGateway holds a client stream as a browser would, resuming after the
+// last event it printed (last_event_id) on every reconnect, so events
+// still in the gateway's window arrive exactly once.
 func (o *tailOptions) runGateway(ctx context.Context, conn *grpc.ClientConn, p *eventPrinter, st *tailState) error {
 	log := o.g.Logger()
-	client := gatewayv1.NewGatewayClient(conn)
-	retry := backoff.Retry{
-		Config: o.backoff(),
-		Rand:   o.rand,
-		Clock:  o.clock,
+	f, err := gateway.NewFollower(gateway.FollowConfig{
+		Client:      gatewayv1.NewGatewayClient(conn),
+		UserID:      o.user,
+		LastEventID: o.cursor,
+		Backoff:     o.backoff(),
+		NoReconnect: o.noReconnect,
+		// A certificate that fails verification fails every retry the
+		// same way: tail ends with it instead of retrying for ever.
+		Permanent: isTLSFailure,
+		Clock:     o.clock,
+		Rand:      o.rand,
+		Handler: func(_ context.Context, ev *gatewayv1.GatewayEvent) error {
+			if ev.GetEventType() == gatewayv1.HeartbeatEventType {
+				return p.printHeartbeat()
+			}
+			if err := p.printGateway(ev); err != nil {
+				return err
+			}
+			st.printed(ev.GetEventId())
+			return nil
+		},
+		OnStart: o.reportGatewayStart,
 		OnRetry: func(err error, attempt int, delay time.Duration) {
 			log.Warn("stream lost; reconnecting", zap.String("addr", o.client.addr), zap.Error(err),
 				zap.Int("attempt", attempt+1), zap.Duration("backoff", delay))
 		},
-	}
-	err := retry.Run(ctx, func(ctx context.Context, _ int) (bool, error) {
-		received, err := o.gatewayStream(ctx, client, p, st)
-		if err == nil {
-			err = errGatewayClosed
-		}
-		if o.noReconnect || subscribe.IsTerminal(status.Code(err)) || isTLSFailure(err) {
-			return received, backoff.Permanent(err)
-		}
-		return received, err
 	})
+	if err != nil {
+		return err
+	}
+	err = f.Run(ctx)
+	if id := f.LastEventID(); id != "" {
+		st.mu.Lock()
+		st.cursor = id
+		st.mu.Unlock()
+	}
 	if err != nil {
 		return fmt.Errorf("tail gateway %s: %w", o.client.addr, describeRPCError(err))
 	}
 	return nil
 }
 
-// gatewayStream runs one stream until it fails; it reports whether any
-// message arrived, which resets the backoff.
-func (o *tailOptions) gatewayStream(ctx context.Context, client gatewayv1.GatewayClient, p *eventPrinter, st *tailState) (bool, error) {
-	stream, err := client.Subscribe(ctx, &gatewayv1.SubscribeRequest{UserId: o.user})
-	if err != nil {
-		return false, err
+// reportGatewayStart warns when the gateway could not resume after the
+// event id: its window no longer holds it, so events may have been missed.
+func (o *tailOptions) reportGatewayStart(fs gateway.FollowStart) {
+	if fs.Start != pushv1.StartReset {
+		return
 	}
-	received := false
-	for {
-		ev, err := stream.Recv()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return received, nil
-			}
-			return received, err
-		}
-		received = true
-		// Buffered messages keep arriving after --count cancelled ctx.
-		if err := ctx.Err(); err != nil {
-			return received, err
-		}
-		if ev.GetEventType() == gatewayv1.HeartbeatEventType {
-			if err := p.printHeartbeat(); err != nil {
-				return received, err
-			}
-			continue
-		}
-		if err := p.printGateway(ev); err != nil {
-			return received, err
-		}
-		st.printed(ev.GetEventId())
+	missed := "an unknown number of"
+	if fs.Missed >= 0 {
+		missed = fmt.Sprint(fs.Missed)
 	}
+	// A warning on stderr: a failed write leaves nothing to do.
+	_, _ = fmt.Fprintf(o.g.streams.ErrOut, "warning: event_id %s is not in the gateway's window of recent events (too old, or from another backend incarnation): %s events were missed; replaying the whole window\n",
+		fs.LastEventID, missed)
 }

@@ -81,7 +81,7 @@ func runTail(t *testing.T, stub *stubServer, during func(*clocktest.Fake, *syncB
 	ctx := testContext(t)
 	clk := clocktest.New(tailAt)
 	r := newCmdResult()
-	wait := func() {}
+	var wait func()
 	if during != nil {
 		done := make(chan struct{})
 		go func() { defer close(done); during(clk, r.out) }()
@@ -317,8 +317,8 @@ func TestTailGatewayRun(t *testing.T) {
 				}
 				out = out[i+len(w):]
 			}
-			if got := r.errOut.String(); got != "last event_id: e2\n" {
-				t.Errorf("stderr = %q, want the last event id", got)
+			if got := r.errOut.String(); !strings.HasPrefix(got, "resume with: galaxyctl tail --target gateway") || !strings.HasSuffix(got, " --cursor e2\n") {
+				t.Errorf("stderr = %q, want the resume command after the last event id", got)
 			}
 		})
 	}

@@ -126,14 +126,14 @@ func startProxy(t *testing.T, ctx context.Context, target string) *faultproxy.Pr
 }
 
 // dial opens a client connection to addr with the scenarios' keepalive and
-// connection backoff.
-func dial(t *testing.T, addr string) *grpc.ClientConn {
+// connection backoff, and opts.
+func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
 	t.Helper()
-	conn, err := grpc.NewClient("passthrough:///"+addr,
+	conn, err := grpc.NewClient("passthrough:///"+addr, append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithConnectParams(connectBackoff),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: clientPingTime, Timeout: pingTimeout, PermitWithoutStream: true}),
-	)
+	}, opts...)...)
 	if err != nil {
 		t.Fatalf("grpc.NewClient(%s) = %v, want no error", addr, err)
 	}

@@ -31,7 +31,7 @@ func BenchmarkHeartbeatStreamSend(b *testing.B) {
 // dispatch-ns/op the Dispatch call alone.
 func BenchmarkDispatch1000Clients(b *testing.B) {
 	const clients = 1000
-	s, err := New(Config{SigningKey: testKey, ClientQueue: 1 << 20})
+	s, err := New(Config{SigningKey: testKey})
 	if err != nil {
 		b.Fatal(err)
 	}

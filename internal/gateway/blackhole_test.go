@@ -118,21 +118,6 @@ func (r *streamRecorder) eventIDs() []string {
 	return out
 }
 
-// maxQueued is the longest client queue.
-func (s *Server) maxQueued() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	n := 0
-	for _, list := range s.byUser {
-		for _, c := range list {
-			c.mu.Lock()
-			n = max(n, len(c.queue))
-			c.mu.Unlock()
-		}
-	}
-	return n
-}
-
 func heapInUse() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
@@ -142,12 +127,12 @@ func heapInUse() uint64 {
 
 // TestBlackHoledClient stops one client reading its TCP connection while
 // events flow to it and to three well-behaved clients, each on its own
-// connection. The black-holed client's send blocks on HTTP/2 flow control,
-// its queue fills, and it is ended with ResourceExhausted; its memory is
-// bounded by its queue, so what flows past it afterwards is not retained.
-// Meanwhile every other client gets every event in order, and no silence on
-// their streams, while the black hole is stuck or after, exceeds the
-// heartbeat interval by more than the stated slack.
+// connection. The black-holed client's send blocks on HTTP/2 flow control
+// and, with no further event dispatched, it is ended with
+// ResourceExhausted once the block has lasted the slow-client timeout; what
+// flows past it afterwards is not retained beyond the window's bytes.
+// Meanwhile every other client gets every event in order, and no silence
+// on their streams exceeds the heartbeat interval by more than the slack.
 func TestBlackHoledClient(t *testing.T) {
 	ctx := testContext(t)
 	const (
@@ -156,16 +141,17 @@ func TestBlackHoledClient(t *testing.T) {
 		// detector on a loaded 2-core machine; the gaps measured are
 		// typically within a few ms of hb.
 		slack   = 150 * time.Millisecond
-		queue   = 16
-		batch   = queue / 2
+		timeout = 400 * time.Millisecond
+		batch   = 8
 		payload = 16 << 10
 		good    = 3
+		window  = 1 << 20 // bytes the window may keep
 		// total events dispatched after the black hole is dropped: 4 MiB of
 		// payload that a client without a bound would keep.
 		after = 256
 	)
 	meter, reader := newTestMeter(t)
-	gw, err := New(Config{Heartbeat: hb, ClientQueue: queue, SigningKey: testKey, Meter: meter})
+	gw, err := New(Config{Heartbeat: hb, SlowClientTimeout: timeout, ReplayBytes: window, SigningKey: testKey, Meter: meter})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +214,6 @@ func TestBlackHoledClient(t *testing.T) {
 	openStream(sctx, t, holeClient, "")
 	close(stall)
 
-	base := heapInUse()
 	body := make([]byte, payload)
 	var dispatched []string
 	dispatch := func(n int) {
@@ -237,8 +222,7 @@ func TestBlackHoledClient(t *testing.T) {
 			dispatched = append(dispatched, id)
 			gw.Dispatch(pushEvent(id, "u1", body))
 		}
-		// Paced by the good clients: their queues never fill, whatever
-		// the scheduler does; the black hole's does.
+		// Paced by the good clients, whatever the scheduler does.
 		testutil.WaitFor(ctx, t, fmt.Sprintf("good clients to receive %d events", len(dispatched)), func() bool {
 			for _, r := range recs {
 				if ev, _, failed := r.counts(); failed || ev < len(dispatched) {
@@ -264,56 +248,51 @@ func TestBlackHoledClient(t *testing.T) {
 		})
 	}
 
-	// Phase 1: events flow until the black hole is stuck with a backlog
-	// (the good clients have everything, so any queue left is its).
-	for gw.maxQueued() == 0 {
+	// Phase 1: events flow until the black hole lags with a send stuck
+	// (the good clients have everything, so the lag is its).
+	for gw.maxLag() == 0 || gw.sending() == 0 {
 		if len(dispatched) > 64*batch {
 			t.Fatalf("black-holed client still keeps up after %d events of %d bytes", len(dispatched), payload)
 		}
 		dispatch(batch)
 	}
+	stuckSeen := time.Now()
 	stuckAt := len(dispatched)
-	// A silence while it is stuck: the others get heartbeats on time.
-	heartbeatsAfter("two heartbeats each while the black hole is stuck", 2)
-	if q := gw.maxQueued(); q == 0 || q > queue {
-		t.Errorf("black hole's queue after the silence = %d, want 1..%d (still stuck, bounded)", q, queue)
-	}
-	if d := metricValue(t, reader, dropsName); d != 0 {
-		t.Fatalf("%s while the black hole's queue is not full = %d, want 0", dropsName, d)
-	}
 
-	// Phase 2: more events fill its queue; it is ended, the others are not.
-	for metricValue(t, reader, dropsName) == 0 {
-		if q := gw.maxQueued(); q > queue {
-			t.Fatalf("black hole's queue = %d, want at most %d", q, queue)
-		}
-		if len(dispatched) > stuckAt+4*queue {
-			t.Fatalf("black hole not dropped after %d events past stuck, queue %d", len(dispatched)-stuckAt, gw.maxQueued())
-		}
-		dispatch(batch)
-	}
+	// Phase 2: nothing more is dispatched; the timeout alone ends it, and
+	// the others get their heartbeats on time meanwhile.
+	var dropped time.Time
 	select {
 	case err := <-ends:
-		want := fmt.Sprintf("client fell behind: %d events queued", queue)
+		dropped = time.Now()
+		want := "client stopped reading: no event accepted for 400ms; resume with last_event_id"
 		if st := status.Convert(err); st.Code() != codes.ResourceExhausted || st.Message() != want {
 			t.Errorf("black hole's handler returned %v, want ResourceExhausted %q", err, want)
 		}
 	case <-ctx.Done():
-		t.Fatal("black hole's handler did not return after the drop")
+		t.Fatal("black hole's handler did not return after the slow-client timeout")
+	}
+	if took := dropped.Sub(stuckSeen); took > timeout+slack {
+		t.Errorf("black hole dropped %v after it was seen stuck, want within the timeout %v (+ slack %v)", took, timeout, slack)
+	}
+	if d := metricValue(t, reader, dropsName, reasonStalled); d != 1 {
+		t.Errorf("%s{stalled} = %d, want 1", dropsName, d)
 	}
 	testutil.WaitFor(ctx, t, "active streams back to the good clients", func() bool {
 		return metricValue(t, reader, activeStreamsName) == good
 	})
 
 	// Phase 3: events keep flowing past the dropped client (which still
-	// holds its connection, stalled); none of them is kept for it.
+	// holds its connection, stalled); none of them is kept for it, and the
+	// window keeps at most its bytes.
+	base := heapInUse()
 	for range after / batch {
 		dispatch(batch)
 	}
 	heartbeatsAfter("two heartbeats each after the last event", 2)
 	grown := int64(heapInUse()) - int64(base)
-	if limit := int64(after * payload / 2); grown > limit {
-		t.Errorf("heap grew %d bytes over %d events of %d bytes past a black hole, want at most %d", grown, after, payload, limit)
+	if limit := int64(window + after*payload/4); grown > limit {
+		t.Errorf("heap grew %d bytes over %d events of %d bytes past a black hole, want at most %d (the window's %d and slack)", grown, after, payload, limit, window)
 	}
 
 	select {
@@ -330,10 +309,8 @@ func TestBlackHoledClient(t *testing.T) {
 		}
 		if g := r.maxGap(); g > hb+slack {
 			t.Errorf("good client %d longest silence = %v, want at most %v (heartbeat %v + slack %v)", i, g, hb+slack, hb, slack)
-		} else {
-			t.Logf("good client %d: longest silence %v (heartbeat %v)", i, g, hb)
 		}
 	}
-	t.Logf("black hole stuck after %d events, dropped by %d; heap grew %d bytes over %d further events of %d bytes",
-		stuckAt, len(dispatched)-after, grown, after, payload)
+	t.Logf("black hole stuck after %d events, dropped %v after seen stuck; heap grew %d bytes over %d further events of %d bytes",
+		stuckAt, dropped.Sub(stuckSeen), grown, after, payload)
 }

@@ -21,8 +21,10 @@ func (s *Server) Consume(ctx context.Context, cfg subscribe.Config) error {
 				return err
 			}
 		}
-		s.Dispatch(ev)
-		return nil
+		// Dispatch may wait for the slowest clients; meanwhile the
+		// subscriber reads no further, and the backend's ring holds the
+		// rest. It fails only once ctx is done or the gateway closed.
+		return s.dispatch(ctx, ev)
 	}
 	sub, err := subscribe.New(cfg)
 	if err != nil {

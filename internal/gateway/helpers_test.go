@@ -58,3 +58,25 @@ func metricValue(t *testing.T, r *sdkmetric.ManualReader, name string, attrs ...
 	}
 	return 0
 }
+
+// metricFloat returns the float64 sum of instrument name, or 0 when it has
+// not been recorded.
+func metricFloat(t *testing.T, r *sdkmetric.ManualReader, name string) float64 {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatalf("Collect() = %v, want nil", err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[float64]); ok && m.Name == name && len(sum.DataPoints) > 0 {
+				return sum.DataPoints[0].Value
+			}
+		}
+	}
+	return 0
+}
+
+// fakeEpoch is where the tests' fake clocks start: a time far from zero,
+// so nothing mistakes it for an unset time.
+var fakeEpoch = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"fmt"
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -102,34 +100,6 @@ func openStream(ctx context.Context, t *testing.T, c gatewayv1.GatewayClient, us
 func (e *testEnv) metric(t *testing.T, name string, attrs ...attribute.KeyValue) int64 {
 	t.Helper()
 	return metricValue(t, e.reader, name, attrs...)
-}
-
-// quiescent reports whether no client has an event queued or in flight.
-func (s *Server) quiescent() bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, list := range s.byUser {
-		for _, c := range list {
-			c.mu.Lock()
-			busy := len(c.queue) > 0 || c.draining
-			c.mu.Unlock()
-			if busy {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// clients returns how many clients are registered.
-func (s *Server) clients() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	n := 0
-	for _, list := range s.byUser {
-		n += len(list)
-	}
-	return n
 }
 
 // recvN receives n events, failing the test on any error.
@@ -233,61 +203,6 @@ func TestHeartbeatOverGRPC(t *testing.T) {
 	}
 }
 
-// TestSlowClientDropped stops reading one client while another keeps
-// up: the slow one is ended with ResourceExhausted, the fast one gets every
-// event, and Dispatch never waits.
-func TestSlowClientDropped(t *testing.T) {
-	ctx := testContext(t)
-	const queue, n = 4, 60
-	e := newEnv(t, Config{ClientQueue: queue})
-	fast := openStream(ctx, t, e.dial(t), "")
-	// A fixed 64 KiB window turns off BDP window growth, so the slow
-	// client's stream fills after ~128 KiB (window plus the server's write
-	// quota) instead of many megabytes.
-	slow := openStream(ctx, t, e.dial(t, grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(64<<10)), "")
-
-	payload := make([]byte, 32<<10)
-	var fastGot []string
-	for i := range n {
-		e.gw.Dispatch(pushEvent(fmt.Sprintf("c%d", i), "bob", payload))
-		// Pacing by the fast client keeps its queue short; the slow one's
-		// grows because it reads nothing.
-		fastGot = append(fastGot, ids(recvN(t, fast, 1))...)
-	}
-	var want []string
-	for i := range n {
-		want = append(want, fmt.Sprintf("c%d", i))
-	}
-	if !slices.Equal(fastGot, want) {
-		t.Errorf("fast client got %v, want %v", fastGot, want)
-	}
-	if got := e.metric(t, dropsName); got != 1 {
-		t.Errorf("%s = %d, want 1", dropsName, got)
-	}
-	// The slow client's handler has returned although nothing was read.
-	testutil.WaitFor(ctx, t, "the slow client's handler to return", func() bool { return e.metric(t, activeStreamsName) == 1 })
-
-	// Reading now drains what the transport buffered, then the status.
-	var slowGot []string
-	var err error
-	for {
-		var ev *gatewayv1.GatewayEvent
-		if ev, err = slow.Recv(); err != nil {
-			break
-		}
-		slowGot = append(slowGot, ev.GetEventId())
-	}
-	wantMsg := fmt.Sprintf("client fell behind: %d events queued", queue)
-	if st := status.Convert(err); st.Code() != codes.ResourceExhausted || st.Message() != wantMsg {
-		t.Errorf("slow client's stream ended with %v, want ResourceExhausted %q", err, wantMsg)
-	}
-	// Usually about four events (128 KiB) get through before Send blocks;
-	// fewer if the scheduler starved the slow client's sender meanwhile.
-	if len(slowGot) >= n || !slices.Equal(slowGot, want[:len(slowGot)]) {
-		t.Errorf("slow client got %v, want a proper prefix of the %d events", slowGot, n)
-	}
-}
-
 func TestCloseEndsClients(t *testing.T) {
 	ctx := testContext(t)
 	e := newEnv(t, Config{Heartbeat: interval})
@@ -334,98 +249,6 @@ func TestClientCancelUnregisters(t *testing.T) {
 	e.gw.Dispatch(pushEvent("c1", "alice", nil))
 	if got := e.metric(t, sentName); got != 0 {
 		t.Errorf("%s after the only client left = %d, want 0", sentName, got)
-	}
-}
-
-// startServe runs serve in a goroutine as a Subscribe handler would, and
-// returns once the client is registered; its result arrives on the
-// returned channel.
-func startServe(ctx context.Context, s *Server, user string, send func(*gatewayv1.GatewayEvent) error) <-chan error {
-	registered := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- s.serve(ctx, user, func() error { close(registered); return nil }, send)
-	}()
-	select {
-	case <-registered:
-	case err := <-done:
-		done <- err
-	}
-	return done
-}
-
-// TestSlowClientHandlerReturnsWhileSendBlocked pins the design choice that
-// sends happen off the handler: a client whose send is stuck is still ended
-// at once, and the other clients get every event.
-func TestSlowClientHandlerReturnsWhileSendBlocked(t *testing.T) {
-	ctx := testContext(t)
-	const queue = 3
-	meter, reader := newTestMeter(t)
-	s, err := New(Config{ClientQueue: queue, SigningKey: testKey, Meter: meter})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-
-	entered, unblock := make(chan struct{}, 1), make(chan struct{})
-	stuck := startServe(ctx, s, "", func(*gatewayv1.GatewayEvent) error {
-		select {
-		case entered <- struct{}{}:
-		default:
-		}
-		<-unblock
-		return errors.New("stream done")
-	})
-	var mu sync.Mutex
-	var got []*gatewayv1.GatewayEvent
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	good := startServe(sctx, s, "", func(ev *gatewayv1.GatewayEvent) error {
-		mu.Lock()
-		got = append(got, ev)
-		mu.Unlock()
-		return nil
-	})
-
-	// Pacing by the good client keeps its queue short whatever the
-	// scheduler does; the stuck one's grows.
-	received := func(n int) func() bool {
-		return func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == n }
-	}
-	s.Dispatch(pushEvent("c0", "", nil))
-	<-entered // c0 is in the stuck send; the queue is empty
-	testutil.WaitFor(ctx, t, "the good client's c0", received(1))
-	for i := 1; i <= queue+1; i++ {
-		s.Dispatch(pushEvent(fmt.Sprintf("c%d", i), "", nil))
-		testutil.WaitFor(ctx, t, fmt.Sprintf("the good client's c%d", i), received(i+1))
-	}
-	select {
-	case err := <-stuck:
-		want := fmt.Sprintf("client fell behind: %d events queued", queue)
-		if st := status.Convert(err); st.Code() != codes.ResourceExhausted || st.Message() != want {
-			t.Errorf("stuck client ended with %v, want ResourceExhausted %q", err, want)
-		}
-	case <-ctx.Done():
-		t.Fatal("stuck client's handler did not return while its send was blocked")
-	}
-	close(unblock)
-
-	mu.Lock()
-	if !slices.Equal(ids(got), []string{"c0", "c1", "c2", "c3", "c4"}) {
-		t.Errorf("good client got %v, want c0..c4", ids(got))
-	}
-	// Signed once: every client is handed the same event value.
-	shared := got[0]
-	mu.Unlock()
-	if shared.GetSignature() == nil {
-		t.Errorf("dispatched event %v has no signature", shared)
-	}
-	if d := metricValue(t, reader, dropsName); d != 1 {
-		t.Errorf("%s = %d, want 1", dropsName, d)
-	}
-	cancel()
-	if err := <-good; status.Code(err) != codes.Canceled {
-		t.Errorf("good client ended with %v, want Canceled", err)
 	}
 }
 
@@ -486,8 +309,11 @@ func TestDispatchDropsSpoofedHeartbeat(t *testing.T) {
 }
 
 func TestNewConfig(t *testing.T) {
-	if _, err := New(Config{ClientQueue: -1}); err == nil || !strings.Contains(err.Error(), "client queue must be at least 1, got -1") {
-		t.Errorf("New(ClientQueue: -1) = %v, want a client queue error", err)
+	for _, cfg := range []Config{{SlowClientTimeout: -1}, {ReplayEvents: -1}, {ReplayAge: -1}, {ReplayBytes: -1}} {
+		var ce *ConfigError
+		if _, err := New(cfg); !errors.As(err, &ce) {
+			t.Errorf("New(%+v) = %v, want a *ConfigError", cfg, err)
+		}
 	}
 	if _, err := New(Config{SigningKey: testKey[:32]}); err == nil || !strings.Contains(err.Error(), "signing key is 32 bytes") {
 		t.Errorf("New(32-byte SigningKey) = %v, want a key length error", err)
@@ -499,8 +325,10 @@ func TestNewConfig(t *testing.T) {
 	if got := s.PublicKey(); !got.Equal(testKey.Public()) {
 		t.Errorf("PublicKey() = %x, want %x", got, testKey.Public())
 	}
-	if s.cfg.ClientQueue != DefaultClientQueue {
-		t.Errorf("ClientQueue default = %d, want %d", s.cfg.ClientQueue, DefaultClientQueue)
+	if c := s.cfg; c.SlowClientTimeout != DefaultSlowClientTimeout || c.ReplayEvents != DefaultReplayEvents ||
+		c.ReplayAge != DefaultReplayAge || c.ReplayBytes != DefaultReplayBytes {
+		t.Errorf("defaults = %v %d %v %d, want %v %d %v %d", c.SlowClientTimeout, c.ReplayEvents, c.ReplayAge, c.ReplayBytes,
+			DefaultSlowClientTimeout, DefaultReplayEvents, DefaultReplayAge, DefaultReplayBytes)
 	}
 	eph, err := New(Config{})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+
+	"galaxy/galaxyctl/internal/gateway"
 )
 
 // The roles a Pipeline can run.
@@ -47,9 +49,13 @@ type Config struct {
 	// defaults).
 	Freshness time.Duration
 	RingSize  int
-	// ClientQueue bounds the events queued per gateway client (zero: the
-	// gateway's default).
-	ClientQueue int
+	// SlowClientTimeout, ReplayEvents, ReplayBytes and ReplayAge are the
+	// gateway's slow-client bound and window of recent events (zero: the
+	// gateway's defaults; see gateway.Config).
+	SlowClientTimeout time.Duration
+	ReplayEvents      int
+	ReplayBytes       int
+	ReplayAge         time.Duration
 	// PublishRate is how many synthetic events per second are published
 	// into the backend; zero publishes none.
 	PublishRate float64
@@ -68,24 +74,9 @@ type Config struct {
 	Logger *zap.Logger
 }
 
-// Limits bound what one client can make a Pipeline's servers hold; the
-// README's limits table documents them.
-type Limits struct {
-	// MaxRecvBytes is the largest request message.
-	MaxRecvBytes int
-	// MaxStreamsPerConn is HTTP/2's MAX_CONCURRENT_STREAMS.
-	MaxStreamsPerConn uint32
-	// MaxConnections caps the connections served at once; zero means no
-	// cap beyond open files.
-	MaxConnections int
-	// KeepaliveTime and KeepaliveTimeout: an idle connection is pinged
-	// after KeepaliveTime and closed KeepaliveTimeout later without an
-	// answer.
-	KeepaliveTime    time.Duration
-	KeepaliveTimeout time.Duration
-	// KeepaliveMinInterval is the most often a client may ping.
-	KeepaliveMinInterval time.Duration
-}
+// Limits bound what one client can make a Pipeline's servers hold, on
+// every stack; the README's limits table documents them.
+type Limits = gateway.Limits
 
 // DefaultMaxStreamsPerConn is the default Limits.MaxStreamsPerConn, which
 // bench checks its --streams-per-conn against.
@@ -93,15 +84,9 @@ const DefaultMaxStreamsPerConn = 1024
 
 // DefaultLimits returns serve's limits.
 func DefaultLimits() Limits {
-	return Limits{
-		MaxRecvBytes:      1 << 20,
-		MaxStreamsPerConn: DefaultMaxStreamsPerConn,
-		KeepaliveTime:     30 * time.Second,
-		KeepaliveTimeout:  10 * time.Second,
-		// Clients (tail, gateways) ping every 30 s; allow that, refuse
-		// floods.
-		KeepaliveMinInterval: 10 * time.Second,
-	}
+	l := gateway.DefaultLimits()
+	l.MaxStreamsPerConn = DefaultMaxStreamsPerConn
+	return l
 }
 
 // ConfigError names the Config field that is wrong, its value and what would

@@ -38,11 +38,14 @@ func (p *Pipeline) buildBackend() error {
 // over the network with RoleGateway.
 func (p *Pipeline) buildGateway() error {
 	gw, err := gateway.New(gateway.Config{
-		Heartbeat:   p.cfg.Heartbeat,
-		ClientQueue: p.cfg.ClientQueue,
-		SigningKey:  p.cfg.SigningKey,
-		Meter:       p.tp.Meter("galaxy/gateway"),
-		Logger:      p.log.Named("gateway"),
+		Heartbeat:         p.cfg.Heartbeat,
+		SlowClientTimeout: p.cfg.SlowClientTimeout,
+		ReplayEvents:      p.cfg.ReplayEvents,
+		ReplayBytes:       p.cfg.ReplayBytes,
+		ReplayAge:         p.cfg.ReplayAge,
+		SigningKey:        p.cfg.SigningKey,
+		Meter:             p.tp.Meter("galaxy/gateway"),
+		Logger:            p.log.Named("gateway"),
 	})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

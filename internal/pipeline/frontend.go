@@ -5,13 +5,13 @@ import (
 	"errors"
 	"net"
 
-	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+
+	"galaxy/galaxyctl/internal/gateway"
 )
 
 // frontend is what listens on Config.Listen: the listener and the servers
@@ -35,27 +35,22 @@ func newFrontend(cfg Config) (*frontend, error) {
 	if err != nil {
 		return nil, &AddrError{Field: "Listen", Addr: cfg.Listen, Err: err}
 	}
-	if cfg.Limits.MaxConnections > 0 {
-		ln = netutil.LimitListener(ln, cfg.Limits.MaxConnections)
-	}
+	ln = cfg.Limits.Listener(ln)
 	f := &frontend{ln: ln, grpc: grpc.NewServer(serverOptions(cfg)...), health: health.NewServer(), done: make(chan struct{})}
 	healthpb.RegisterHealthServer(f.grpc, f.health)
 	reflection.Register(f.grpc)
 	return f, nil
 }
 
+// serverOptions are the gRPC server's: the limits, and a connection
+// tracker that closes a connection whose stalled streams can never be
+// flushed (see gateway.ConnTracker).
 func serverOptions(cfg Config) []grpc.ServerOption {
-	l := cfg.Limits
-	opts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(l.MaxRecvBytes),
-		grpc.MaxConcurrentStreams(l.MaxStreamsPerConn),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: l.KeepaliveTime, Timeout: l.KeepaliveTimeout}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: l.KeepaliveMinInterval, PermitWithoutStream: true}),
-	}
+	var creds credentials.TransportCredentials
 	if cfg.TLS != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+		creds = credentials.NewTLS(cfg.TLS)
 	}
-	return opts
+	return cfg.Limits.GRPCServerOptions(gateway.NewConnTracker(nil), creds)
 }
 
 // setServing marks a service SERVING in the health service.

@@ -33,7 +33,15 @@ type SubscribeRequest struct {
 	// user_id filters events to one user's, plus broadcasts (events
 	// published without a user_id, which every client receives); empty
 	// means every event.
-	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// last_event_id resumes the stream after that event, as Server-Sent
+	// Events' Last-Event-ID does: the gateway replays every event after it
+	// that it still holds in its recent-event window and that matches
+	// user_id, exactly once, then continues live. When the id is not in the
+	// window (too old, or from another backend incarnation) the whole window
+	// is replayed and the response header says so (galaxy-start: reset).
+	// Empty: start live.
+	LastEventId   string `protobuf:"bytes,2,opt,name=last_event_id,json=lastEventId,proto3" json:"last_event_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -71,6 +79,13 @@ func (*SubscribeRequest) Descriptor() ([]byte, []int) {
 func (x *SubscribeRequest) GetUserId() string {
 	if x != nil {
 		return x.UserId
+	}
+	return ""
+}
+
+func (x *SubscribeRequest) GetLastEventId() string {
+	if x != nil {
+		return x.LastEventId
 	}
 	return ""
 }
@@ -168,9 +183,10 @@ var File_galaxy_gateway_v1_gateway_proto protoreflect.FileDescriptor
 
 const file_galaxy_gateway_v1_gateway_proto_rawDesc = "" +
 	"\n" +
-	"\x1fgalaxy/gateway/v1/gateway.proto\x12\x11galaxy.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"+\n" +
+	"\x1fgalaxy/gateway/v1/gateway.proto\x12\x11galaxy.gateway.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"O\n" +
 	"\x10SubscribeRequest\x12\x17\n" +
-	"\auser_id\x18\x01 \x01(\tR\x06userId\"\xd4\x01\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\"\n" +
+	"\rlast_event_id\x18\x02 \x01(\tR\vlastEventId\"\xd4\x01\n" +
 	"\fGatewayEvent\x12\x1d\n" +
 	"\n" +
 	"event_type\x18\x01 \x01(\tR\teventType\x12\x19\n" +

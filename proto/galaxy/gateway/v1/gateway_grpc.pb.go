@@ -35,7 +35,10 @@ const (
 type GatewayClient interface {
 	// Subscribe streams events for one user (or every event when user_id is
 	// empty). After each silence of one heartbeat interval the gateway sends
-	// an event with only event_type = "gateway.heartbeat" set.
+	// an event with only event_type = "gateway.heartbeat" set. The response
+	// header says where the stream starts, with the keys the backend's
+	// SubscribePush uses (galaxy-start, galaxy-missed-events,
+	// galaxy-resume-cursor; see galaxy.push.v1).
 	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GatewayEvent], error)
 }
 
@@ -74,7 +77,10 @@ type Gateway_SubscribeClient = grpc.ServerStreamingClient[GatewayEvent]
 type GatewayServer interface {
 	// Subscribe streams events for one user (or every event when user_id is
 	// empty). After each silence of one heartbeat interval the gateway sends
-	// an event with only event_type = "gateway.heartbeat" set.
+	// an event with only event_type = "gateway.heartbeat" set. The response
+	// header says where the stream starts, with the keys the backend's
+	// SubscribePush uses (galaxy-start, galaxy-missed-events,
+	// galaxy-resume-cursor; see galaxy.push.v1).
 	Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[GatewayEvent]) error
 	mustEmbedUnimplementedGatewayServer()
 }
