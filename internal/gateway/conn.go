@@ -46,7 +46,7 @@ func NewConnTracker(now func() time.Time) *ConnTracker {
 // track wraps c, handshake done, and files it by remote address. An
 // address two connections share (in-memory listeners) files neither.
 func (t *ConnTracker) track(c net.Conn) *Conn {
-	tc := &Conn{Conn: c, t: t, key: c.RemoteAddr().String()}
+	tc := &Conn{Conn: c, t: t, key: c.RemoteAddr().String(), rr: newReadyReader(c)}
 	tc.lastData.Store(t.now().UnixNano())
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -90,6 +90,8 @@ type Conn struct {
 
 	wmu sync.Mutex // guards the frame parser; writes are one writer's anyway
 	fr  frameCounter
+
+	rr *readyReader // ReadOnReady's state
 }
 
 // Write writes p and counts the DATA payload in what was written.
