@@ -55,23 +55,36 @@ func Lookup(doc any, key string) (v float64, ok bool) {
 }
 
 func lookup(doc any, steps []step) (float64, bool) {
+	f, ok := walk(doc, steps).(float64)
+	return f, ok
+}
+
+// lookupAny returns the value at key in doc, nil when there is none.
+func lookupAny(doc any, key string) any {
+	steps, err := parsePath(key)
+	if err != nil {
+		return nil
+	}
+	return walk(doc, steps)
+}
+
+func walk(doc any, steps []step) any {
 	v := doc
 	for _, s := range steps {
 		obj, isObj := v.(map[string]any)
 		if !isObj {
-			return 0, false
+			return nil
 		}
 		if v, isObj = obj[s.name]; !isObj {
-			return 0, false
+			return nil
 		}
 		for _, i := range s.index {
 			arr, isArr := v.([]any)
 			if !isArr || i >= len(arr) {
-				return 0, false
+				return nil
 			}
 			v = arr[i]
 		}
 	}
-	f, ok := v.(float64)
-	return f, ok
+	return v
 }

@@ -187,11 +187,33 @@ func (u Unit) parse(key, v string) (float64, error) {
 	return 0, fmt.Errorf("unit %q for %s: it is a count, not bytes or time; write a plain number", suffix, key)
 }
 
+// guards are keys that mean nothing unless a flag of the report is true:
+// the server's memory is 0, not null, when its metrics were not read.
+var guards = []struct{ prefix, flag string }{
+	{"memory.server_", "memory.server_available"},
+	{"tcp_info.", "tcp_info.available"},
+}
+
+// value is the number at the threshold's key in doc; ok is false when it
+// is missing, null, or guarded by a flag that is false.
+func (t Threshold) value(doc any) (float64, bool) {
+	for _, g := range guards {
+		if strings.HasPrefix(t.Key, g.prefix) && t.Key != g.flag {
+			if on, _ := lookupAny(doc, g.flag).(bool); !on {
+				return 0, false
+			}
+		}
+	}
+	return lookup(doc, t.steps)
+}
+
 // Check holds the value at the threshold's key in doc, a report decoded
 // as generic JSON, against an absolute threshold. A missing or null
-// value fails.
+// value fails, and so does the server's memory when the server's metrics
+// were not read (memory.server_available false), or a tcp_info key
+// without TCP_INFO.
 func (t Threshold) Check(doc any) report.ThresholdResult {
-	v, ok := lookup(doc, t.steps)
+	v, ok := t.value(doc)
 	return t.result(t.Op, report.Figure(t.Limit), v, ok)
 }
 
@@ -202,7 +224,7 @@ func (t Threshold) CheckRelative(baseDoc, newDoc any) (report.ThresholdResult, r
 	if !t.Relative {
 		return t.Check(newDoc), report.Missing
 	}
-	b, bok := lookup(baseDoc, t.steps)
+	b, bok := t.value(baseDoc)
 	base, limit := report.Missing, report.Missing
 	if bok {
 		base = report.Figure(b)
@@ -212,7 +234,7 @@ func (t Threshold) CheckRelative(baseDoc, newDoc any) (report.ThresholdResult, r
 	if t.Percent < 0 {
 		op = ">="
 	}
-	v, ok := lookup(newDoc, t.steps)
+	v, ok := t.value(newDoc)
 	return t.result(op, limit, v, ok), base
 }
 

@@ -107,6 +107,8 @@ func TestCheck(t *testing.T) {
 	noWindow := reporttest.H2C()
 	noWindow.Window, noWindow.Counters = 0, report.Counters{}
 	empty := doc(t, noWindow)
+	noWindow.TCP = report.TCPTotals{}
+	noTCP := doc(t, noWindow)
 	for _, c := range []struct {
 		in    string
 		doc   any
@@ -129,6 +131,10 @@ func TestCheck(t *testing.T) {
 		{"projection.scales[7].clients==10000", d, false, report.Missing},
 		{"errors.connect.Unavailable<1", d, false, report.Missing},
 		{"bytes.ip_per_heartbeat<=1000", empty, false, report.Missing},
+		// The server's memory is 0, not null, without its metrics: missing.
+		{"memory.server_bytes_per_stream<40KiB", d, false, report.Missing},
+		{"tcp_info.segs_in>=0", d, true, 200},
+		{"tcp_info.segs_in>=0", noTCP, false, report.Missing},
 		{"bytes.ip_per_heartbeat>=0", empty, false, report.Missing},
 	} {
 		th, err := Parse(c.in)
