@@ -6,6 +6,10 @@
 package series
 
 import (
+	"math"
+	"sort"
+	"time"
+
 	"galaxy/galaxyctl/internal/loadgen"
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
@@ -65,43 +69,79 @@ func (r *Recorder) thin() {
 	r.stride *= 2
 }
 
-// Series returns the kept points and the latest sample, with each point's
-// rates over the time since the one before it.
-func (r *Recorder) Series() report.Timeseries {
+// Series returns the kept points and the latest sample, each with its
+// rates averaged over the span of time before it (over the time since the
+// previous point when that is longer; from the first point, for points
+// closer to it than span). A span of whole heartbeat intervals
+// (SmoothingSpan) keeps the rates steady when clients that connected
+// together receive their heartbeats in bursts one interval apart.
+func (r *Recorder) Series(span time.Duration) report.Timeseries {
 	pts := append([]report.SeriesPoint{}, r.kept...)
 	if r.seen > 0 && !r.lastKept {
 		pts = append(pts, r.last)
 	}
+	w := float64(span) / float64(time.Millisecond)
 	for i := range pts {
 		p := &pts[i]
 		p.HeartbeatsPerS, p.BytesInPerS, p.BytesOutPerS = report.Missing, report.Missing, report.Missing
 		if i == 0 {
 			continue
 		}
-		prev := &pts[i-1]
-		dt := (p.TMS - prev.TMS) / 1000
+		from := max(min(p.TMS-w, pts[i-1].TMS), pts[0].TMS)
+		dt := (p.TMS - from) / 1000
 		if dt <= 0 {
 			continue
 		}
-		p.HeartbeatsPerS = rate(p.Heartbeats, prev.Heartbeats, dt)
-		p.BytesInPerS = rate(p.BytesIn, prev.BytesIn, dt)
-		p.BytesOutPerS = rate(p.BytesOut, prev.BytesOut, dt)
+		hb := func(q *report.SeriesPoint) float64 { return float64(q.Heartbeats) }
+		in := func(q *report.SeriesPoint) float64 { return float64(q.BytesIn) }
+		out := func(q *report.SeriesPoint) float64 { return float64(q.BytesOut) }
+		p.HeartbeatsPerS = report.Figure((hb(p) - at(pts[:i+1], from, hb)) / dt)
+		p.BytesInPerS = report.Figure((in(p) - at(pts[:i+1], from, in)) / dt)
+		p.BytesOutPerS = report.Figure((out(p) - at(pts[:i+1], from, out)) / dt)
 	}
 	return report.Timeseries{Points: pts}
 }
 
-func rate(cur, prev uint64, seconds float64) report.Figure {
-	return report.Figure(float64(int64(cur-prev)) / seconds)
+// at is a cumulative count at time t (ms), interpolated between the
+// points around it; t is within pts.
+func at(pts []report.SeriesPoint, t float64, get func(*report.SeriesPoint) float64) float64 {
+	j := sort.Search(len(pts), func(k int) bool { return pts[k].TMS >= t })
+	switch {
+	case j >= len(pts):
+		return get(&pts[len(pts)-1])
+	case j == 0 || pts[j].TMS == t:
+		return get(&pts[j])
+	}
+	a, b := &pts[j-1], &pts[j]
+	f := (t - a.TMS) / (b.TMS - a.TMS)
+	return get(a) + f*(get(b)-get(a))
+}
+
+// MinSpan is the least span rates are averaged over, as the live view's.
+const MinSpan = 2 * time.Second
+
+// SmoothingSpan is the span rates are averaged over: whole heartbeat
+// intervals, at least MinSpan; MinSpan when the interval is not known.
+func SmoothingSpan(interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return MinSpan
+	}
+	n := (MinSpan + interval - 1) / interval
+	return n * interval
 }
 
 // Point is the series point of a snapshot: the run's counts, the bytes of
-// every client socket, and the memory the live report last read (missing
-// in the final snapshot, whose report holds the memory after the
-// warm-up, not at the end).
-func Point(s loadgen.Snapshot) report.SeriesPoint {
+// every client socket, and the memory the live report last read. The
+// final snapshot (phase done) makes none: it comes after the streams were
+// torn down, and their RST_STREAM and GOAWAY frames are no part of the
+// run's traffic.
+func Point(s loadgen.Snapshot) (report.SeriesPoint, bool) {
+	if s.Phase == loadgen.PhaseDone {
+		return report.SeriesPoint{}, false
+	}
 	tls := s.Config.TLS
 	p := report.SeriesPoint{
-		TMS:              float64(s.Elapsed) / 1e6,
+		TMS:              math.Round(float64(s.Elapsed)/1e3) / 1e3, // to the microsecond
 		Phase:            s.Phase,
 		ClientsActive:    s.Active,
 		ClientsConnected: s.Connected,
@@ -112,7 +152,7 @@ func Point(s loadgen.Snapshot) report.SeriesPoint {
 		ClientRSSBytes:   report.Missing,
 		ServerRSSBytes:   report.Missing,
 	}
-	if s.Report != nil && s.Phase != loadgen.PhaseDone {
+	if s.Report != nil {
 		m := &s.Report.Memory
 		if m.ClientRSSAfter > 0 {
 			p.ClientRSSBytes = report.Figure(m.ClientRSSAfter)
@@ -121,5 +161,5 @@ func Point(s loadgen.Snapshot) report.SeriesPoint {
 			p.ServerRSSBytes = report.Figure(m.ServerRSSAfter)
 		}
 	}
-	return p
+	return p, true
 }

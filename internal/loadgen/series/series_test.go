@@ -31,7 +31,7 @@ func TestRecorderCapAndSpacing(t *testing.T) {
 		for i := range c.n {
 			r.Add(sample(i))
 		}
-		pts := r.Series().Points
+		pts := r.Series(0).Points
 		name := fmt.Sprintf("Recorder(max %d) after %d samples", c.max, c.n)
 		if len(pts) > c.max || len(pts) == 0 {
 			t.Fatalf("%s holds %d points, want 1 to %d", name, len(pts), c.max)
@@ -67,7 +67,7 @@ func TestRecorderRates(t *testing.T) {
 	for i := range 1000 {
 		r.Add(sample(i))
 	}
-	pts := r.Series().Points
+	pts := r.Series(0).Points
 	if pts[0].HeartbeatsPerS.OK() || pts[0].BytesInPerS.OK() {
 		t.Errorf("first point rates = %v, %v; want missing", pts[0].HeartbeatsPerS, pts[0].BytesInPerS)
 	}
@@ -80,8 +80,8 @@ func TestRecorderRates(t *testing.T) {
 }
 
 func TestRecorderEmpty(t *testing.T) {
-	if pts := NewRecorder(0).Series().Points; pts == nil || len(pts) != 0 {
-		t.Errorf("NewRecorder(0).Series().Points = %#v, want empty, not nil", pts)
+	if pts := NewRecorder(0).Series(time.Second).Points; pts == nil || len(pts) != 0 {
+		t.Errorf("NewRecorder(0).Series(time.Second).Points = %#v, want empty, not nil", pts)
 	}
 }
 
@@ -91,18 +91,18 @@ func TestPoint(t *testing.T) {
 		Failed: 1, Heartbeats: 42, Report: rep}
 	s.Counters.H2In.Bytes, s.Counters.H2Out.Bytes = 1000, 100
 	s.Counters.TLSIn.Bytes = 2000
-	p := Point(s)
-	if p.TMS != 1500 || p.ClientsActive != 7 || p.ClientsConnected != 8 || p.ClientsFailed != 1 || p.Heartbeats != 42 ||
+	p, ok := Point(s)
+	if !ok || p.TMS != 1500 || p.ClientsActive != 7 || p.ClientsConnected != 8 || p.ClientsFailed != 1 || p.Heartbeats != 42 ||
 		p.BytesIn != 1000 || p.BytesOut != 100 || p.ClientRSSBytes != 5<<20 || p.ServerRSSBytes != 9e6 {
 		t.Errorf("Point(h2c snapshot) = %+v", p)
 	}
 	s.Config.TLS = true
-	if p := Point(s); p.BytesIn != 2000 {
+	if p, _ := Point(s); p.BytesIn != 2000 {
 		t.Errorf("Point(TLS snapshot).BytesIn = %d, want the TLS bytes 2000", p.BytesIn)
 	}
 	s.Phase = loadgen.PhaseDone
-	if p := Point(s); p.ClientRSSBytes.OK() || p.ServerRSSBytes.OK() {
-		t.Errorf("Point(final snapshot) memory = %v, %v; want missing", p.ClientRSSBytes, p.ServerRSSBytes)
+	if _, ok := Point(s); ok {
+		t.Errorf("Point(final snapshot) makes a point, want none: it comes after the teardown")
 	}
 }
 
@@ -113,7 +113,7 @@ func TestWriteCSV(t *testing.T) {
 	p.Phase, p.ClientRSSBytes, p.ServerRSSBytes = report.PhaseMeasure, 1048576, report.Missing
 	r.Add(p)
 	var b bytes.Buffer
-	if err := WriteCSV(&b, r.Series()); err != nil {
+	if err := WriteCSV(&b, r.Series(0)); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&b).ReadAll()
@@ -130,5 +130,46 @@ func TestWriteCSV(t *testing.T) {
 	}
 	if strings.Join(Columns, ",") != "t_ms,phase,clients_active,clients_connected,clients_failed,heartbeats,heartbeats_per_s,bytes_in,bytes_out,bytes_in_per_s,bytes_out_per_s,client_rss_bytes,server_rss_bytes" {
 		t.Errorf("Columns = %v: the README documents them; change both", Columns)
+	}
+}
+
+// Clients that connected together receive their heartbeats in bursts
+// one interval apart; over whole intervals the rate is steady, where a
+// rate between 250 ms snapshots swings between 0 and the burst.
+func TestRecorderSmoothsBursts(t *testing.T) {
+	r := NewRecorder(0)
+	var hb uint64
+	for i := range 80 { // 20 s of 250 ms snapshots; 500 heartbeats at 0.1 s past each second
+		tms := float64(i) * 250
+		if i > 0 && int(tms)%1000 == 250 {
+			hb += 500
+		}
+		r.Add(report.SeriesPoint{TMS: tms, Heartbeats: hb, BytesIn: hb * 33})
+	}
+	for _, p := range r.Series(SmoothingSpan(time.Second)).Points {
+		if p.TMS >= 2000 && (p.HeartbeatsPerS != 500 || p.BytesInPerS != 500*33) {
+			t.Errorf("point at %v ms: %v heartbeats/s, %v B/s; want a steady 500 and 16500", p.TMS, p.HeartbeatsPerS, p.BytesInPerS)
+		}
+	}
+	spiky := 0
+	for _, p := range r.Series(0).Points {
+		if p.HeartbeatsPerS == 0 {
+			spiky++
+		}
+	}
+	if spiky == 0 {
+		t.Errorf("rates between neighbouring points never drop to 0; the test's bursts are not bursts")
+	}
+}
+
+func TestSmoothingSpan(t *testing.T) {
+	for _, c := range []struct{ interval, want time.Duration }{
+		{0, 2 * time.Second}, {time.Second, 2 * time.Second}, {100 * time.Millisecond, 2 * time.Second},
+		{300 * time.Millisecond, 2100 * time.Millisecond}, {1500 * time.Millisecond, 3 * time.Second},
+		{15 * time.Second, 15 * time.Second},
+	} {
+		if got := SmoothingSpan(c.interval); got != c.want {
+			t.Errorf("SmoothingSpan(%v) = %v, want %v", c.interval, got, c.want)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func sampleReport() *report.Report {
 		p.Heartbeats, p.BytesIn, p.BytesOut = hb, hb*50+uint64(i)*900, hb*30
 		rec.Add(p)
 	}
-	r.Timeseries = rec.Series()
+	r.Timeseries = rec.Series(series.MinSpan)
 	r.Thresholds = []report.ThresholdResult{
 		{Threshold: "bytes.ip_per_heartbeat<=300", Key: "bytes.ip_per_heartbeat", Op: "<=", Limit: 300, Value: 288, Pass: true},
 		{Threshold: "heartbeats.gap_p99_ms<16s", Key: "heartbeats.gap_p99_ms", Op: "<", Limit: 16000, Value: 23000},
