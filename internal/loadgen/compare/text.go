@@ -118,6 +118,7 @@ func writeThresholds(b *strings.Builder, r *Result) {
 func WriteJSON(w io.Writer, r *Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // thresholds read "<=", not "\u003c="
 	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
 	}
