@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -28,7 +29,7 @@ func newGapMetric(m metric.Meter, interval time.Duration) (func(time.Duration), 
 	if interval > 0 {
 		bounds = make([]float64, len(gapFactors))
 		for i, f := range gapFactors {
-			bounds[i] = f * interval.Seconds()
+			bounds[i] = math.Round(f*interval.Seconds()*1e6) / 1e6 // 0.18, not 0.18000000000000002
 		}
 	}
 	h, err := m.Float64Histogram(gapSecondsName,
