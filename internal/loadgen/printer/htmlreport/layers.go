@@ -112,8 +112,10 @@ func positive(ls []report.StackLayer) []report.StackLayer {
 	return out
 }
 
+// decimals is how many a label inside a bar or on an axis needs: none
+// from 10 up (52, not 52.0 for 52.02), one below.
 func decimals(v float64) int {
-	if v == math.Trunc(v) || v >= 100 {
+	if v == math.Trunc(v) || v >= 10 {
 		return 0
 	}
 	return 1

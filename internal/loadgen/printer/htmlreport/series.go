@@ -134,8 +134,9 @@ func shadePhases(c *chart, pts []report.SeriesPoint, x linear, top, bottom float
 		x0, x1 := x.at(pts[start].TMS/1000), x.at(end)
 		if fill, ok := phaseFill[ph]; ok && x1 > x0 {
 			c.Back = append(c.Back, rect{px(x0), px(top), px(x1 - x0), px(bottom - top), "phase", fill, phaseName(ph)})
-			if x1-x0 > 44 {
-				c.text((x0+x1)/2, top-6, "middle", "phase-label", phaseName(ph))
+			// Uppercase 10 px letters take about 7 px each.
+			if label := phaseName(ph); x1-x0 > float64(len(label))*7+4 {
+				c.text((x0+x1)/2, top-6, "middle", "phase-label", label)
 			}
 		}
 		start = i
