@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/spf13/cobra"
 
@@ -113,18 +112,4 @@ func (o *benchCompareOptions) run() error {
 
 func input(l *loadedReport) compare.Input {
 	return compare.Input{File: l.file, Report: l.rep, Doc: l.doc}
-}
-
-// withThresholds is raw with its thresholds key set to r's.
-func withThresholds(raw []byte, r *report.Report) ([]byte, error) {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(r.Thresholds)
-	if err != nil {
-		return nil, err
-	}
-	doc["thresholds"] = b
-	return json.Marshal(doc)
 }

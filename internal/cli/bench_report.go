@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -103,19 +105,29 @@ func (o *benchReportOptions) validate() error {
 }
 
 // run writes stdout first, then the files, then the thresholds' verdict.
+// JSON and HTML come from the file's own JSON, its thresholds replaced
+// by those checked here, so keys this version does not know still show.
 func (o *benchReportOptions) run() error {
-	r := o.loaded.rep
+	r, raw := o.loaded.rep, o.loaded.raw
 	if len(o.thresholds) > 0 {
-		rs, err := checkThresholds(o.loaded.raw, o.thresholds)
+		rs, err := checkThresholds(raw, o.thresholds)
 		if err != nil {
 			return err
 		}
 		r.Thresholds = rs
+		if raw, err = withThresholds(raw, rs); err != nil {
+			return err
+		}
 	}
 	out := o.g.streams.Out
 	switch o.output {
 	case "json":
-		if err := writeReportJSON(out, r); err != nil {
+		var b bytes.Buffer
+		if err := json.Indent(&b, raw, "", "  "); err != nil {
+			return err
+		}
+		b.WriteByte('\n')
+		if _, err := b.WriteTo(out); err != nil {
 			return err
 		}
 	case "text":
@@ -124,15 +136,6 @@ func (o *benchReportOptions) run() error {
 		}
 	}
 	if o.htmlFile != "" {
-		// Rendered from the file's own JSON (thresholds checked here
-		// added), so keys this version does not know still show.
-		raw := o.loaded.raw
-		if len(o.thresholds) > 0 {
-			var err error
-			if raw, err = withThresholds(raw, r); err != nil {
-				return err
-			}
-		}
 		err := writeFile("--html", o.htmlFile, func(w io.Writer) error {
 			return htmlreport.Write(w, raw, htmlreport.Options{Generator: versionString()})
 		})

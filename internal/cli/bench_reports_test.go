@@ -186,3 +186,25 @@ func TestBenchOutputFlags(t *testing.T) {
 		t.Errorf("bench output options = %+v", x)
 	}
 }
+
+// bench report keeps what it does not know: a merged run's shards, in
+// the file's order, with the thresholds it checked.
+func TestBenchReportKeepsUnknownKeys(t *testing.T) {
+	dir := t.TempDir()
+	file := writeReportFile(t, dir, "merged.json", reporttest.H2C())
+	raw, _ := os.ReadFile(file)
+	raw = append(bytes.TrimSuffix(bytes.TrimSpace(raw), []byte("}")), []byte(`, "shards": [{"index": 0, "host": "bench-0"}]}`)...)
+	_ = os.WriteFile(file, raw, 0o644)
+	code, out, errOut := mainRun(t, "bench", "report", "-o", "json", "--threshold", "clients.connected==10", file)
+	if code != 0 {
+		t.Fatalf("bench report = exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{`"shards": [`, `"host": "bench-0"`, `"threshold": "clients.connected==10"`, `"pass": true`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bench report -o json lacks %q:\n%s", want, out)
+		}
+	}
+	if i, j := strings.Index(out, `"schema_version"`), strings.Index(out, `"config"`); i < 0 || j < i {
+		t.Errorf("bench report -o json reordered the keys: schema_version at %d, config at %d", i, j)
+	}
+}

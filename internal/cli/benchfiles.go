@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -134,5 +135,54 @@ func reportJSON(r *report.Report) ([]byte, error) {
 	if err := writeReportJSON(&b, r); err != nil {
 		return nil, err
 	}
+	return b.Bytes(), nil
+}
+
+// withThresholds is the saved report raw with its thresholds set to rs,
+// every other key kept as the file has it, in its order: keys this
+// version does not know (a merged run's shards) survive.
+func withThresholds(raw []byte, rs []report.ThresholdResult) ([]byte, error) {
+	var enc bytes.Buffer
+	e := json.NewEncoder(&enc)
+	e.SetEscapeHTML(false) // "<=", as bench writes it
+	if err := e.Encode(rs); err != nil {
+		return nil, err
+	}
+	value := bytes.TrimSpace(enc.Bytes())
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("%w: not a JSON object", report.ErrNotReport)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	replaced := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if key, _ := t.(string); key == "thresholds" {
+			v, replaced = value, true
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(t)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	if !replaced {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"thresholds":`)
+		b.Write(value)
+	}
+	b.WriteByte('}')
 	return b.Bytes(), nil
 }
