@@ -7,11 +7,11 @@
 package compare
 
 import (
-	"strconv"
 	"time"
 
 	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/loadgen/threshold"
+	"galaxy/galaxyctl/internal/units"
 )
 
 // Input is one report to compare: its file name, the report and the same
@@ -125,7 +125,7 @@ func side(in Input) Side {
 		StartedAt:   r.StartedAt,
 		Interrupted: r.Interrupted,
 		MeasureMS:   r.Durations.MeasureMS,
-		Summary: strconv.Itoa(r.Config.Clients) + " clients, " + transport + ", client window " +
+		Summary: units.Count(r.Config.Clients) + " clients, " + transport + ", client window " +
 			r.Config.ClientWindow,
 	}
 }
