@@ -44,7 +44,7 @@ type Metrics struct {
 
 type instruments struct {
 	clients, phase, layerBytes, modelBytes, segments, serverMem, perStream metric.Float64ObservableGauge
-	socketBytes                                                           metric.Int64ObservableCounter
+	socketBytes                                                            metric.Int64ObservableCounter
 }
 
 // New registers bench's live instruments on m. Call Observe with each
