@@ -60,7 +60,7 @@ func (s *Server) Append(eventType, userID string, payload []byte) string {
 	defer s.mu.Unlock()
 	s.expireLocked(now)
 	ev.Cursor = FormatCursor(Cursor{Incarnation: s.inc, Seq: s.ring.next})
-	_, full := s.ring.push(entry{at: now, ev: ev})
+	full := s.ring.push(entry{at: now, ev: ev})
 	s.in.published.Add(context.Background(), 1)
 	if full {
 		s.in.evictedCount(1)

@@ -34,7 +34,7 @@ func (r *ring) oldest() uint64 { return r.next - uint64(r.n) }
 
 // push appends e as sequence number next, evicting the oldest event first
 // when the ring is full; it reports whether it evicted.
-func (r *ring) push(e entry) (seq uint64, evicted bool) {
+func (r *ring) push(e entry) (evicted bool) {
 	if r.n == r.max {
 		r.pop()
 		evicted = true
@@ -44,9 +44,8 @@ func (r *ring) push(e entry) (seq uint64, evicted bool) {
 	}
 	r.buf[(r.head+r.n)%len(r.buf)] = e
 	r.n++
-	seq = r.next
 	r.next++
-	return seq, evicted
+	return evicted
 }
 
 func (r *ring) grow() {

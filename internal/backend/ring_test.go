@@ -30,10 +30,10 @@ func ringSeqs(r *ring) []uint64 {
 func TestRingEvictsOldestWhenFull(t *testing.T) {
 	r := newRing(5)
 	pushSeqs(r, 4, testStart)
-	if _, evicted := r.push(entry{at: testStart, ev: &pushv1.PushEvent{EventType: "5"}}); evicted {
+	if evicted := r.push(entry{at: testStart, ev: &pushv1.PushEvent{EventType: "5"}}); evicted {
 		t.Errorf("push(5th of 5) evicted = true, want false")
 	}
-	if _, evicted := r.push(entry{at: testStart, ev: &pushv1.PushEvent{EventType: "6"}}); !evicted {
+	if evicted := r.push(entry{at: testStart, ev: &pushv1.PushEvent{EventType: "6"}}); !evicted {
 		t.Errorf("push(6th of 5) evicted = false, want true")
 	}
 	pushSeqs(r, 14, testStart)

@@ -103,7 +103,7 @@ func TestRunEnds(t *testing.T) {
 				calls++
 				return tt.outcome.progressed, tt.outcome.err
 			})
-			if err != tt.want {
+			if !errors.Is(err, tt.want) {
 				t.Errorf("Run() = %v, want %v", err, tt.want)
 			}
 			if calls != 1 || retried || clk.Created() != 0 {

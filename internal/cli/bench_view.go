@@ -132,7 +132,7 @@ func logLines(snaps <-chan loadgen.Snapshot, w io.Writer) {
 	var lastLine time.Duration
 	for s := range snaps {
 		if s.Phase != phase || s.Elapsed-lastLine >= 5*time.Second {
-			fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %s/%s  failed %s  %s\n",
+			_, _ = fmt.Fprintf(w, "bench: %-7s %6.1fs  connected %s/%s  failed %s  %s\n",
 				s.Phase, s.Elapsed.Seconds(), units.Count(s.Connected), units.Count(s.Target), units.Count(s.Failed), trafficText(s))
 			phase, lastLine = s.Phase, s.Elapsed
 		}

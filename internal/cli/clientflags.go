@@ -133,7 +133,7 @@ func (c *clientOptions) dial(g *globalOptions) (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
 	if c.tlsConfig != nil {
 		if c.insecureSkip {
-			fmt.Fprintln(g.streams.ErrOut, "warning: --insecure-skip-verify: the server's certificate is not verified; anyone on the path can read and change this stream")
+			_, _ = fmt.Fprintln(g.streams.ErrOut, "warning: --insecure-skip-verify: the server's certificate is not verified; anyone on the path can read and change this stream")
 		}
 		creds = grpcTLS(c.tlsConfig)
 	}

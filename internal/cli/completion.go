@@ -22,7 +22,7 @@ See 'galaxyctl completion SHELL --help' for how to install each.`,
 		Example: `  source <(galaxyctl completion bash)
   galaxyctl completion zsh > "${fpath[1]}/_galaxyctl"
   galaxyctl completion fish > ~/.config/fish/completions/galaxyctl.fish`,
-		Args: func(cmd *cobra.Command, args []string) error {
+		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 || !contains(completionShells, args[0]) {
 				return usagef("completion needs one shell, %s; got %q", joinOr(completionShells), args)
 			}

@@ -46,7 +46,7 @@ func startEmbeddedServer(ctx context.Context, exe string, args []string, timeout
 	// before bench has closed its clients; see childProcAttr per platform.
 	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+		_ = os.RemoveAll(dir) // best effort: the start error is the one to report
 		return nil, fmt.Errorf("embedded server: start %s: %w", exe, err)
 	}
 	go func() {
@@ -58,6 +58,8 @@ func startEmbeddedServer(ctx context.Context, exe string, args []string, timeout
 	defer deadline.Stop()
 	poll := time.NewTicker(20 * time.Millisecond)
 	defer poll.Stop()
+	// On the way out, Stop's own error is dropped: why the server never
+	// served is the one to report.
 	for {
 		b, err := os.ReadFile(readyPath)
 		if err == nil && json.Unmarshal(b, &s.ready) == nil && s.ready.GRPCAddr != "" {
@@ -65,13 +67,13 @@ func startEmbeddedServer(ctx context.Context, exe string, args []string, timeout
 		}
 		select {
 		case <-ctx.Done():
-			s.Stop()
+			_ = s.Stop()
 			return nil, ctx.Err()
 		case <-s.exited:
-			s.Stop()
+			_ = s.Stop()
 			return nil, &childError{msg: fmt.Sprintf("embedded server exited before serving: %v", s.err), output: s.stderr.String()}
 		case <-deadline.C:
-			s.Stop()
+			_ = s.Stop()
 			return nil, &childError{msg: fmt.Sprintf("embedded server not ready after %s", timeout), output: s.stderr.String()}
 		case <-poll.C:
 		}
@@ -97,7 +99,9 @@ func (s *embeddedServer) Stop() error {
 			}
 			t.Stop()
 		}
-		os.RemoveAll(s.dir)
+		if err := os.RemoveAll(s.dir); err != nil {
+			stopErr = errors.Join(stopErr, fmt.Errorf("embedded server: %w", err))
+		}
 	})
 	return stopErr
 }

@@ -99,7 +99,7 @@ func (o *publishOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // fails only if already closed
 	client := pushv1.NewPushClient(conn)
 	ctx = o.client.withHeaders(ctx)
 	req := &pushv1.PublishRequest{EventType: o.eventType, UserId: o.user, Payload: o.payloadBytes}

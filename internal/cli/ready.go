@@ -44,25 +44,31 @@ func writeJSONFile(path string, v any) error {
 		return err
 	}
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+		_ = tmp.Close()           // the write error is the one to report
+		_ = os.Remove(tmp.Name()) // best effort, as for any temp file
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
+		_ = os.Remove(tmp.Name())
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
 }
 
+// writeTemp writes b to a new temporary file and returns its name. On
+// failure it removes the file, which the caller never learns the name of.
 func writeTemp(pattern string, b []byte) (string, error) {
 	f, err := os.CreateTemp("", pattern)
 	if err != nil {
 		return "", err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(f.Name()) // best effort, as for any temp file
 		return "", err
 	}
-	return f.Name(), f.Close()
+	return f.Name(), nil
 }

@@ -58,7 +58,7 @@ view go to stderr.`,
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+		PersistentPreRunE: func(_ *cobra.Command, _ []string) error {
 			l, err := newLogger(streams.ErrOut, g.logLevel, g.logFormat)
 			if err != nil {
 				return err
@@ -116,16 +116,18 @@ func Main(ctx context.Context, args []string, streams IOStreams) int {
 // printError prints err once, on one line, then what goes with it: the
 // usage hint for a usage error, or the detail (say, a child process's
 // output) of an error that carries one.
+//
+// Write errors are dropped: stderr is the last place to report anything.
 func printError(w io.Writer, cmd *cobra.Command, err error) {
-	fmt.Fprintf(w, "Error: %v\n", err)
+	_, _ = fmt.Fprintf(w, "Error: %v\n", err)
 	var ue *usageError
 	if errors.As(err, &ue) && cmd != nil {
-		fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		_, _ = fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	var d interface{ Detail() string }
 	if errors.As(err, &d) {
 		if detail := d.Detail(); detail != "" {
-			fmt.Fprint(w, strings.TrimSuffix(detail, "\n")+"\n")
+			_, _ = fmt.Fprint(w, strings.TrimSuffix(detail, "\n")+"\n")
 		}
 	}
 }

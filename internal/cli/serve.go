@@ -266,7 +266,7 @@ func (o *serveOptions) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		defer os.Remove(path)
+		defer func() { _ = os.Remove(path) }() // best effort: a public certificate in the temp dir
 		cfg.TLS, caFile = tlsCfg, path
 	}
 	p, err := pipeline.Start(ctx, cfg)

@@ -84,7 +84,7 @@ func TestShellJoinBash(t *testing.T) {
 	}
 	for _, args := range shellSeeds {
 		line := shellJoin(args[1:])
-		out, err := exec.Command(bash, "--norc", "--noprofile", "-c", `printf '%s\0' `+line).Output()
+		out, err := exec.CommandContext(t.Context(), bash, "--norc", "--noprofile", "-c", `printf '%s\0' `+line).Output()
 		if err != nil {
 			t.Fatalf("bash -c %q: %v", line, err)
 		}

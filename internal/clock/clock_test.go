@@ -2,6 +2,7 @@ package clock
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -74,7 +75,7 @@ func TestSleep(t *testing.T) {
 			t.Errorf("Sleep(live ctx, 0) = %v, want nil", err)
 		}
 		cancel()
-		if err := Sleep(ctx, &stopClock{}, -time.Second); err != context.Canceled {
+		if err := Sleep(ctx, &stopClock{}, -time.Second); !errors.Is(err, context.Canceled) {
 			t.Errorf("Sleep(cancelled ctx, -1s) = %v, want %v", err, context.Canceled)
 		}
 	})
@@ -84,7 +85,7 @@ func TestSleep(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- Sleep(ctx, c, time.Hour) }()
 		cancel()
-		if err := <-done; err != context.Canceled {
+		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("Sleep(1h) cancelled = %v, want %v", err, context.Canceled)
 		}
 		if c.stopped != 1 {

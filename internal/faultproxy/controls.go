@@ -60,12 +60,12 @@ func (p *Proxy) CutRandom(r *rand.Rand) (info ConnInfo, ok bool) {
 	return info, true
 }
 
-// BlackHole(true) silences every connection open now: the proxy keeps
+// BlackHole silences, when on, every connection open now: the proxy keeps
 // reading both sides, so their writes succeed, but drops the bytes and
 // passes on no close, so each peer sees a connection that is up and says
 // nothing, which only a keepalive can tell from an idle one. Connections
 // accepted afterwards flow normally, which is what lets a client that has
-// detected the dead connection reconnect. BlackHole(false) lets the open
+// detected the dead connection reconnect. Turned off, it lets the open
 // connections flow again; what was dropped stays lost, so a protocol
 // usually fails on them. It returns how many connections it changed.
 func (p *Proxy) BlackHole(on bool) int {
@@ -89,9 +89,9 @@ func (p *Proxy) Delay(d time.Duration) {
 	p.delay.Store(int64(max(d, 0)))
 }
 
-// Refuse(true) makes the proxy reset every new connection as soon as it is
-// accepted, as a host with nothing listening would; open connections are
-// untouched. Refuse(false) accepts again, and also ends a RefuseFor.
+// Refuse makes the proxy, when on, reset every new connection as soon as
+// it is accepted, as a host with nothing listening would; open connections
+// are untouched. Turned off, it accepts again, and also ends a RefuseFor.
 func (p *Proxy) Refuse(on bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

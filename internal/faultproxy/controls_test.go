@@ -119,7 +119,7 @@ func TestBlackHole(t *testing.T) {
 	if err := p.Wait(ctx, func(s Stats) bool { return s.Discarded == 4 }); err != nil {
 		t.Fatalf("Stats().Discarded = %d, want 4: %v", p.Stats().Discarded, err)
 	}
-	if _, _, received := e.stats(); received != 4 {
+	if _, received := e.stats(); received != 4 {
 		t.Errorf("echo server received %d bytes, want 4 (only the ping before the black hole)", received)
 	}
 	expectSilence(t, holed, "black-holed connection")
@@ -269,7 +269,7 @@ func TestRefuse(t *testing.T) {
 	if got, err := roundTrip(later, "z", "z"); err != nil || got != "z" {
 		t.Errorf("roundTrip after Refuse(false) = %q, %v, want %q", got, err, "z")
 	}
-	if accepted, _, _ := e.stats(); accepted != 2 {
+	if accepted, _ := e.stats(); accepted != 2 {
 		t.Errorf("echo server accepted %d connections, want 2 (the refused one never reaches it)", accepted)
 	}
 	if s := p.Stats(); s.Refused != 1 || s.Accepted != 2 {

@@ -22,17 +22,17 @@ const (
 	// pingTimeout, plus 1 s for scheduling on a loaded 2-core machine under
 	// the race detector: 2.2 s.
 	serverDetectMax = serverPingTime + pingTimeout + time.Second
-	// clientDetectMax: the client finds it within clientPingTime +
+	// clientDetectLatest: the client finds it within clientPingTime +
 	// pingTimeout, plus up to 1 s more that grpc-go's transport Close may
 	// wait for the server's answer to its GOAWAY (a read deadline of 1 s)
 	// before it fails the streams, plus 1 s for scheduling: 12.2 s.
 	// Measured: 10.20 s, once 11.21 s.
-	clientDetectMax = clientPingTime + pingTimeout + 2*time.Second
-	// clientDetectMin: nothing but the client's own keepalive may end the
+	clientDetectLatest = clientPingTime + pingTimeout + 2*time.Second
+	// clientDetectEarliest: nothing but the client's own keepalive may end the
 	// stream, so not before clientPingTime - serverPingTime = 9 s (the
 	// server's pings, answered before the hole, may have been the last
 	// read). Sooner would mean a close leaked through the hole.
-	clientDetectMin = clientPingTime - serverPingTime
+	clientDetectEarliest = clientPingTime - serverPingTime
 )
 
 // TestHalfOpenConnection black-holes the subscriber's connection: each side
@@ -45,7 +45,7 @@ const (
 // scenario takes about 10 s; it runs in parallel with the others.
 func TestHalfOpenConnection(t *testing.T) {
 	t.Parallel()
-	ctx := testContext(t, clientDetectMax+10*time.Second)
+	ctx := testContext(t, clientDetectLatest+10*time.Second)
 	b := startBackend(t, backend.Config{}, serverKeepalive)
 	p := startProxy(t, ctx, b.addr)
 	rec := newRecorder()
@@ -88,8 +88,8 @@ func TestHalfOpenConnection(t *testing.T) {
 	if serverDetect > serverDetectMax {
 		t.Errorf("server found the half-open connection after %v, want at most %v", serverDetect, serverDetectMax)
 	}
-	if clientDetect < clientDetectMin || clientDetect > clientDetectMax {
-		t.Errorf("client found the half-open connection after %v, want between %v and %v", clientDetect, clientDetectMin, clientDetectMax)
+	if clientDetect < clientDetectEarliest || clientDetect > clientDetectLatest {
+		t.Errorf("client found the half-open connection after %v, want between %v and %v", clientDetect, clientDetectEarliest, clientDetectLatest)
 	}
 
 	published = append(published, b.publish(10)...)

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/clock"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 )
 
@@ -73,7 +74,9 @@ func (r *runner) connect(ctx context.Context, i int) (grpc.ServerStreamingClient
 			r.tally.clientFailed()
 			return nil, nil
 		}
-		if sleepCtx(ctx, r.cfg.Clock, r.cfg.ConnectBackoff.delay(attempt, r.pool.jitter())) != nil {
+		// attempt counts from 1, backoff's attempts from 0.
+		delay := r.cfg.ConnectBackoff.Delay(attempt-1, r.pool.jitter())
+		if clock.Sleep(ctx, r.cfg.Clock, delay) != nil {
 			return nil, nil
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"galaxy/galaxyctl/internal/clock"
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
@@ -128,8 +129,9 @@ type Config struct {
 	// valid; nil means a net.Dialer. A connection that implements
 	// syscall.Conn gets TCP_INFO figures.
 	Dial func(ctx context.Context, local netip.Addr, addr string) (net.Conn, error)
-	// Clock drives phases and snapshots; nil means SystemClock.
-	Clock Clock
+	// Clock drives phases, snapshots and connect backoff; nil means
+	// clock.System.
+	Clock clock.Clock
 	// Rand returns a number in [0, 1) for backoff jitter; nil means
 	// math/rand/v2.Float64.
 	Rand func() float64

@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
+
+	"galaxy/galaxyctl/internal/clock"
 )
 
 // withDefaults validates c and fills the optional fields, a group of
@@ -159,9 +161,7 @@ func (c *Config) fillSeams() error {
 	if c.LiveEvery < 0 {
 		return &ConfigError{Field: "LiveEvery", Value: c.LiveEvery, Accepted: "a duration greater than 0"}
 	}
-	if c.Clock == nil {
-		c.Clock = SystemClock{}
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Rand == nil {
 		c.Rand = rand.Float64
 	}

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"galaxy/galaxyctl/internal/backoff"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -34,10 +36,14 @@ func TestConfigValidate(t *testing.T) {
 		{"metrics url scheme", func(c *Config) { c.ServerMetricsURL = "ftp://x/metrics" }, "ServerMetricsURL"},
 		{"metrics url host", func(c *Config) { c.ServerMetricsURL = "http:///metrics" }, "ServerMetricsURL"},
 		{"backoff jitter", func(c *Config) {
-			c.ConnectBackoff = BackoffConfig{Base: 1, Multiplier: 2, Jitter: 1, Max: 2, MaxAttempts: 1}
+			c.ConnectBackoff = BackoffConfig{Config: backoff.Config{Base: 1, Multiplier: 2, Jitter: 1, Max: 2}, MaxAttempts: 1}
 		}, "ConnectBackoff.Jitter"},
-		{"backoff attempts", func(c *Config) { c.ConnectBackoff = BackoffConfig{Base: 1, Multiplier: 2, Max: 2} }, "ConnectBackoff.MaxAttempts"},
-		{"backoff max", func(c *Config) { c.ConnectBackoff = BackoffConfig{Base: 2, Multiplier: 2, Max: 1, MaxAttempts: 1} }, "ConnectBackoff.Max"},
+		{"backoff attempts", func(c *Config) {
+			c.ConnectBackoff = BackoffConfig{Config: backoff.Config{Base: 1, Multiplier: 2, Max: 2}}
+		}, "ConnectBackoff.MaxAttempts"},
+		{"backoff max", func(c *Config) {
+			c.ConnectBackoff = BackoffConfig{Config: backoff.Config{Base: 2, Multiplier: 2, Max: 1}, MaxAttempts: 1}
+		}, "ConnectBackoff.Max"},
 		{"negative parallel", func(c *Config) { c.ConnectParallel = -1 }, "ConnectParallel"},
 		{"negative connect timeout", func(c *Config) { c.ConnectTimeout = -1 }, "ConnectTimeout"},
 		{"negative snapshot period", func(c *Config) { c.SnapshotEvery = -1 }, "SnapshotEvery"},
@@ -98,28 +104,6 @@ func TestConstantPacer(t *testing.T) {
 	for _, tt := range tests {
 		if got := (ConstantPacer{Rate: tt.rate}).Pace(tt.elapsed, tt.started); got != tt.want {
 			t.Errorf("ConstantPacer{%v}.Pace(%v, %d) = %v, want %v", tt.rate, tt.elapsed, tt.started, got, tt.want)
-		}
-	}
-}
-
-func TestBackoffDelay(t *testing.T) {
-	b := BackoffConfig{Base: 100 * time.Millisecond, Multiplier: 2, Jitter: 0.2, Max: time.Second, MaxAttempts: 5}
-	tests := []struct {
-		n    int
-		r    float64
-		want time.Duration
-	}{
-		{1, 0.5, 100 * time.Millisecond},
-		{2, 0.5, 200 * time.Millisecond},
-		{4, 0.5, 800 * time.Millisecond},
-		{5, 0.5, time.Second},
-		{9, 0.5, time.Second},
-		{1, 0, 80 * time.Millisecond},
-		{5, 1, 1200 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		if got := b.delay(tt.n, tt.r); got != tt.want {
-			t.Errorf("delay(%d, %v) = %v, want %v", tt.n, tt.r, got, tt.want)
 		}
 	}
 }

@@ -53,7 +53,9 @@ func (r *runner) dialOptions(conn int) []grpc.DialOption {
 		grpc.WithContextDialer(dialer),
 		grpc.WithTransportCredentials(creds),
 		grpc.WithReadBufferSize(readBufferSize),
-		grpc.WithSharedWriteBuffer(true),
+		// Each connection releases its write buffer after a flush: grpc-go
+		// does this by default (WithSharedWriteBuffer, now deprecated, set
+		// it), and it keeps an idle stream's memory small.
 		// Our backoff decides when to retry; grpc's own only governs the
 		// reconnects of a connection that already served a stream.
 		grpc.WithConnectParams(grpc.ConnectParams{

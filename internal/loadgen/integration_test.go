@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"galaxy/galaxyctl/internal/backoff"
 	"galaxy/galaxyctl/internal/loadgen/probe"
 	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/loadgen/wire"
@@ -302,7 +303,7 @@ func TestRunNoServer(t *testing.T) {
 	// Nothing listens on port 1: connects are refused.
 	cfg := baseConfig("127.0.0.1:1")
 	cfg.Clients = 3
-	cfg.ConnectBackoff = BackoffConfig{Base: time.Millisecond, Multiplier: 1, Max: time.Millisecond, MaxAttempts: 2}
+	cfg.ConnectBackoff = BackoffConfig{Config: backoff.Config{Base: time.Millisecond, Multiplier: 1, Max: time.Millisecond}, MaxAttempts: 2}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	rep, err := Run(ctx, cfg)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+
+	"galaxy/galaxyctl/internal/backoff"
 )
 
 // TestRunStreamNeverOpens checks that a stream the server never opens
@@ -54,7 +56,7 @@ func TestRunStreamNeverOpens(t *testing.T) {
 				Warmup:         -1,
 				Duration:       20 * time.Millisecond,
 				ConnectTimeout: timeout,
-				ConnectBackoff: BackoffConfig{Base: time.Millisecond, Multiplier: 1, Max: time.Millisecond, MaxAttempts: attempts},
+				ConnectBackoff: BackoffConfig{Config: backoff.Config{Base: time.Millisecond, Multiplier: 1, Max: time.Millisecond}, MaxAttempts: attempts},
 			}
 			start := time.Now()
 			rep, err := Run(ctx, cfg)

@@ -120,7 +120,7 @@ func (p *clientPool) connFailed(g, gen int) {
 	}
 	grp.mu.Unlock()
 	if cc != nil {
-		cc.Close()
+		_ = cc.Close() // fails only if already closed
 	}
 }
 
@@ -133,7 +133,7 @@ func (p *clientPool) closeConns() {
 		grp.cc = nil
 		grp.mu.Unlock()
 		if cc != nil {
-			cc.Close()
+			_ = cc.Close() // fails only if already closed
 		}
 	}
 }

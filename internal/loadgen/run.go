@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"galaxy/galaxyctl/internal/clock"
 	"galaxy/galaxyctl/internal/loadgen/probe"
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
@@ -180,10 +181,10 @@ func (r *runner) rampUp(ctx, clientCtx context.Context, m *report.Measurement) e
 // pacer says, until ctx ends. Connects run in the clients' goroutines, so a
 // slow server slows the ramp only through ConnectParallel.
 func (r *runner) startClients(ctx, clientCtx context.Context) {
-	clock := r.cfg.Clock
+	clk := r.cfg.Clock
 	for i := range r.cfg.Clients {
-		if wait := r.cfg.Pacer.Pace(clock.Now().Sub(r.started), i); wait > 0 {
-			if sleepCtx(ctx, clock, wait) != nil {
+		if wait := r.cfg.Pacer.Pace(clk.Now().Sub(r.started), i); wait > 0 {
+			if clock.Sleep(ctx, clk, wait) != nil {
 				return
 			}
 		}
@@ -198,13 +199,13 @@ func (r *runner) startClients(ctx, clientCtx context.Context) {
 // warmUp waits out the warm-up, then reads bench's memory and the
 // server's with the streams established.
 func (r *runner) warmUp(ctx context.Context, m *report.Measurement) error {
-	clock := r.cfg.Clock
+	clk := r.cfg.Clock
 	rampEnd := r.started.Add(m.Ramp)
 	period, base := r.col.startPeriod()
 	r.phases.set(phaseMark{phase: PhaseWarmup, start: rampEnd, length: r.cfg.Warmup, period: period, base: base,
 		hbBase: r.tally.heartbeats.Load(), otherBase: r.tally.otherMessages.Load(), ramp: m.Ramp})
-	if err := sleepCtx(ctx, clock, r.cfg.Warmup); err != nil {
-		m.Warmup = clock.Now().Sub(rampEnd)
+	if err := clock.Sleep(ctx, clk, r.cfg.Warmup); err != nil {
+		m.Warmup = clk.Now().Sub(rampEnd)
 		return err
 	}
 	m.MemAfter = probe.ReadMemory(true)
@@ -217,27 +218,27 @@ func (r *runner) warmUp(ctx context.Context, m *report.Measurement) error {
 			m.ServerAfter = &s
 		}
 	}
-	m.Warmup = clock.Now().Sub(rampEnd)
+	m.Warmup = clk.Now().Sub(rampEnd)
 	return nil
 }
 
 // measure runs the measurement window and reduces the counters to their
 // deltas over it. The error is ctx's, when it ended the window early.
 func (r *runner) measure(ctx context.Context, m *report.Measurement) error {
-	clock := r.cfg.Clock
+	clk := r.cfg.Clock
 	interval, source := r.windowInterval()
 	period, base := r.col.startPeriod()
 	hbBase, otherBase := r.tally.heartbeats.Load(), r.tally.otherMessages.Load()
 	r.pool.markWindowStart()
 	r.gaps.next(interval, source)
-	winStart := clock.Now()
+	winStart := clk.Now()
 	r.phases.set(phaseMark{phase: PhaseMeasure, start: winStart, length: r.cfg.Duration, period: period, base: base,
 		hbBase: hbBase, otherBase: otherBase, ramp: m.Ramp, warmup: m.Warmup})
 
-	winErr := sleepCtx(ctx, clock, r.cfg.Duration)
+	winErr := clock.Sleep(ctx, clk, r.cfg.Duration)
 
 	end, tcp := r.col.endWindow()
-	winEnd := clock.Now()
+	winEnd := clk.Now()
 	window := r.gaps.next(0, "")
 	m.Window = winEnd.Sub(winStart)
 	if winErr != nil {

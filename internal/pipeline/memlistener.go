@@ -58,12 +58,11 @@ func (l *memListener) DialContext(ctx context.Context, _ string) (net.Conn, erro
 		return client, nil
 	case <-l.done:
 		err := &net.OpError{Op: "dial", Net: "mem", Addr: memAddr{}, Err: net.ErrClosed}
-		client.Close()
-		server.Close()
+		// net.Pipe's Close cannot fail.
+		_, _ = client.Close(), server.Close()
 		return nil, err
 	case <-ctx.Done():
-		client.Close()
-		server.Close()
+		_, _ = client.Close(), server.Close()
 		return nil, ctx.Err()
 	}
 }

@@ -50,7 +50,7 @@ func TestMemListenerConnects(t *testing.T) {
 	}
 	// Closing one end is the other's end of stream.
 	client.Close()
-	if _, err := server.Read(buf); err != io.EOF {
+	if _, err := server.Read(buf); !errors.Is(err, io.EOF) {
 		t.Errorf("server Read() after the client closed = %v, want EOF", err)
 	}
 }

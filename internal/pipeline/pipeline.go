@@ -255,7 +255,9 @@ func (p *Pipeline) stopEngines() {
 		p.gw.Close()
 	}
 	if p.be != nil {
-		p.be.Close()
+		if err := p.be.Close(); err != nil {
+			p.log.Warn("backend close", zap.Error(err))
+		}
 	}
 	p.wg.Wait()
 	if p.backConn != nil {

@@ -171,7 +171,7 @@ func TestNoReconnect(t *testing.T) {
 			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
 				t.Errorf("Run(NoReconnect) = %v, want it to wrap %v", err, tt.wantIs)
 			}
-			if tt.wantIs == ErrStreamClosed && !strings.Contains(err.Error(), "backend closed the stream") {
+			if errors.Is(tt.wantIs, ErrStreamClosed) && !strings.Contains(err.Error(), "backend closed the stream") {
 				t.Errorf("Run(NoReconnect) = %q, want it to say the backend closed the stream", err)
 			}
 			if n := len(h.stub.requests()); n != 1 {

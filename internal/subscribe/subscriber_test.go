@@ -363,7 +363,7 @@ func counters(t *testing.T, reader *sdkmetric.ManualReader) map[string]int64 {
 				if dp.Attributes.Len() > 0 {
 					var kv []string
 					for _, a := range dp.Attributes.ToSlice() {
-						kv = append(kv, fmt.Sprintf("%s=%s", a.Key, a.Value.Emit()))
+						kv = append(kv, fmt.Sprintf("%s=%s", a.Key, a.Value.String()))
 					}
 					key += "{" + strings.Join(kv, ",") + "}"
 				}

@@ -36,22 +36,30 @@ func New() (*Provider, error) {
 	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
 		return nil, fmt.Errorf("register process collector: %w", err)
 	}
-	// Without scope info and target info the names stay exactly those the
-	// engines chose (plus _total on counters), which bench and dashboards
-	// rely on.
+	// Without scope info, target info and units (see unitless) the names
+	// stay exactly those the engines chose (plus _total on counters), which
+	// bench and dashboards rely on.
 	exp, err := otelprom.New(
 		otelprom.WithRegisterer(reg),
 		otelprom.WithoutScopeInfo(),
 		otelprom.WithoutTargetInfo(),
-		otelprom.WithoutUnits(),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus exporter: %w", err)
 	}
 	return &Provider{
 		registry: reg,
-		provider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp)),
+		provider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithView(unitless)),
 	}, nil
+}
+
+// unitless is a view that drops every instrument's unit, so the exporter
+// never appends one to a name (a counter in "By" would otherwise become
+// name_bytes_total). It replaces the exporter's deprecated WithoutUnits,
+// whose successor, a translation strategy without suffixes, would drop
+// _total from counters too.
+func unitless(i sdkmetric.Instrument) (sdkmetric.Stream, bool) {
+	return sdkmetric.Stream{Name: i.Name, Description: i.Description}, true
 }
 
 // Meter returns a named meter for one engine.

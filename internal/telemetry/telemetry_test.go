@@ -28,6 +28,11 @@ func TestMetricsEndpoint(t *testing.T) {
 	c.Add(ctx, 3, metric.WithAttributes(attribute.String("outcome", "sent")))
 	g, _ := m.Int64UpDownCounter("galaxy_gateway_active_streams")
 	g.Add(ctx, 7)
+	// Units stay out of the names.
+	b, _ := m.Int64Counter("galaxy_test_sent", metric.WithUnit("By"))
+	b.Add(ctx, 5)
+	h, _ := m.Float64Histogram("galaxy_test_wait", metric.WithUnit("s"), metric.WithExplicitBucketBoundaries(1))
+	h.Record(ctx, 0.5)
 
 	srv, err := Listen("127.0.0.1:0", p)
 	if err != nil {
@@ -45,6 +50,9 @@ func TestMetricsEndpoint(t *testing.T) {
 	for _, want := range []string{
 		`galaxy_gateway_heartbeats_total{outcome="sent"} 3`,
 		"galaxy_gateway_active_streams 7",
+		"galaxy_test_sent_total 5",
+		`galaxy_test_wait_bucket{le="1"} 1`,
+		"galaxy_test_wait_count 1",
 		"process_resident_memory_bytes ",
 		"go_goroutines ",
 	} {

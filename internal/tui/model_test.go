@@ -170,7 +170,7 @@ func TestDoneMsgQuits(t *testing.T) {
 		if _, ok := cmd().(tea.QuitMsg); !ok {
 			t.Errorf("Update(DoneMsg %s) cmd() is not tea.QuitMsg", c.name)
 		}
-		if !m.done || m.err != c.err {
+		if !m.done || !errors.Is(m.err, c.err) {
 			t.Errorf("Update(DoneMsg %s): done = %v, err = %v; want true, %v", c.name, m.done, m.err, c.err)
 		}
 		if v := m.View().Content; !strings.Contains(v, c.footer) {

@@ -2,6 +2,7 @@ package clocktest
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -168,7 +169,7 @@ func TestBlockUntilAndSleep(t *testing.T) {
 func TestBlockUntilContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(testContext(t))
 	cancel()
-	if err := New(start).BlockUntil(ctx, 1); err != context.Canceled {
+	if err := New(start).BlockUntil(ctx, 1); !errors.Is(err, context.Canceled) {
 		t.Errorf("BlockUntil(cancelled, 1) = %v, want %v", err, context.Canceled)
 	}
 }

@@ -24,7 +24,7 @@ func ScrapeServer(ctx context.Context, c *http.Client, url string) (report.Serve
 	if err != nil {
 		return report.ServerSample{}, fmt.Errorf("scrape %s: %w", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // nothing to act on once read
 	if resp.StatusCode != http.StatusOK {
 		return report.ServerSample{}, fmt.Errorf("scrape %s: status %s", url, resp.Status)
 	}
@@ -70,11 +70,11 @@ func parsePromText(r io.Reader, names ...string) (map[string]float64, error) {
 		}
 		rest := line[end:]
 		if rest[0] == '{' {
-			close := strings.LastIndexByte(rest, '}')
-			if close < 0 {
+			labelsEnd := strings.LastIndexByte(rest, '}')
+			if labelsEnd < 0 {
 				return nil, fmt.Errorf("metric %s: unterminated labels", name)
 			}
-			rest = rest[close+1:]
+			rest = rest[labelsEnd+1:]
 		}
 		f := strings.Fields(rest)
 		if len(f) == 0 {
