@@ -88,7 +88,8 @@ func (b *benchExtras) start(g *globalOptions, cfg *loadgen.Config) (stop func(),
 		if b.server, err = telemetry.Listen(b.metricsListen, b.provider); err != nil {
 			return nil, fmt.Errorf("--metrics-listen: %w", err)
 		}
-		fmt.Fprintf(g.streams.ErrOut, "bench: live metrics on http://%s/metrics\n", b.server.Addr())
+		// Progress on stderr is best effort: a failed write must not fail the run.
+		_, _ = fmt.Fprintf(g.streams.ErrOut, "bench: live metrics on http://%s/metrics\n", b.server.Addr())
 		observe = append(observe, b.metrics.Observe)
 		stop = func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -79,20 +79,20 @@ type ThresholdRow struct {
 	Percent *float64      `json:"percent"`
 }
 
-// Compare sets base and new side by side and checks ts, relative ones
-// against base, absolute ones against new.
-func Compare(base, new Input, ts []threshold.Threshold) *Result {
+// Compare sets base and next (the new run) side by side and checks ts,
+// relative ones against base, absolute ones against next.
+func Compare(base, next Input, ts []threshold.Threshold) *Result {
 	res := &Result{
 		SchemaVersion: report.SchemaVersion,
 		Base:          side(base),
-		New:           side(new),
-		Figures:       figures(base.Report, new.Report),
+		New:           side(next),
+		Figures:       figures(base.Report, next.Report),
 		Thresholds:    []ThresholdRow{},
 	}
-	res.ConfigDiff = configDiff(base.Doc, new.Doc)
+	res.ConfigDiff = configDiff(base.Doc, next.Doc)
 	res.Warnings = warnings(res)
 	for _, t := range ts {
-		r, b := t.CheckRelative(base.Doc, new.Doc)
+		r, b := t.CheckRelative(base.Doc, next.Doc)
 		row := ThresholdRow{ThresholdResult: r, Base: b}
 		if t.Relative {
 			p := t.Percent
@@ -131,11 +131,11 @@ func side(in Input) Side {
 }
 
 // row builds a Row with its change.
-func row(section, key, label, unit string, base, new report.Figure) Row {
-	r := Row{Section: section, Key: key, Label: label, Unit: unit, Base: base, New: new,
-		Change: new - base, ChangePct: report.Missing}
-	if base.OK() && new.OK() && base != 0 {
-		r.ChangePct = (new - base) / abs(base) * 100
+func row(section, key, label, unit string, base, next report.Figure) Row {
+	r := Row{Section: section, Key: key, Label: label, Unit: unit, Base: base, New: next,
+		Change: next - base, ChangePct: report.Missing}
+	if base.OK() && next.OK() && base != 0 {
+		r.ChangePct = (next - base) / abs(base) * 100
 	}
 	return r
 }

@@ -49,12 +49,12 @@ func findRow(rows []Row, key string) (Row, bool) {
 }
 
 func TestCompareFigures(t *testing.T) {
-	base, new := input(t, "dynamic.json", dynamic()), input(t, "static.json", static())
-	res := Compare(base, new, nil)
+	base, next := input(t, "dynamic.json", dynamic()), input(t, "static.json", static())
+	res := Compare(base, next, nil)
 	for _, c := range []struct {
-		key             string
-		base, new, diff report.Figure
-		pct             report.Figure
+		key              string
+		base, next, diff report.Figure
+		pct              report.Figure
 	}{
 		{"bytes.ip_per_heartbeat", 288, 85, -203, -203.0 / 288 * 100},
 		{"bytes.client_replies_per_heartbeat", 30, 0, -30, -100},
@@ -76,7 +76,7 @@ func TestCompareFigures(t *testing.T) {
 		for _, v := range []struct {
 			name      string
 			got, want report.Figure
-		}{{"base", r.Base, c.base}, {"new", r.New, c.new}, {"change", r.Change, c.diff}, {"change_pct", r.ChangePct, c.pct}} {
+		}{{"base", r.Base, c.base}, {"new", r.New, c.next}, {"change", r.Change, c.diff}, {"change_pct", r.ChangePct, c.pct}} {
 			if v.got.OK() != v.want.OK() || (v.want.OK() && !near(v.got, v.want)) {
 				t.Errorf("Compare() %s %s = %v, want %v", c.key, v.name, v.got, v.want)
 			}
@@ -106,7 +106,7 @@ func TestCompareConfigAndWarnings(t *testing.T) {
 	otherHost.Config.Addr = "10.0.0.7:7070"
 	for _, c := range []struct {
 		name     string
-		new      report.Measurement
+		next     report.Measurement
 		keys     string
 		warnings []string
 	}{
@@ -118,7 +118,7 @@ func TestCompareConfigAndWarnings(t *testing.T) {
 		{"interrupted", interrupted, "addr client_window static_window", []string{"", "the new run (new.json) was interrupted: its figures cover the 150s of its window"}},
 		{"no window", noWindow, "addr client_window static_window", []string{"", "the new run (new.json) has no measurement window"}},
 	} {
-		res := Compare(input(t, "base.json", dynamic()), input(t, "new.json", c.new), nil)
+		res := Compare(input(t, "base.json", dynamic()), input(t, "new.json", c.next), nil)
 		var keys []string
 		for _, d := range res.ConfigDiff {
 			keys = append(keys, d.Key)

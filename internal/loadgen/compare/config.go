@@ -25,9 +25,9 @@ type ConfigChange struct {
 // configDiff lists the keys of the reports' config objects whose values
 // differ, in key order. It reads the JSON, so keys added by later
 // versions of bench compare too.
-func configDiff(base, new map[string]any) []ConfigChange {
+func configDiff(base, next map[string]any) []ConfigChange {
 	b, _ := base["config"].(map[string]any)
-	n, _ := new["config"].(map[string]any)
+	n, _ := next["config"].(map[string]any)
 	keys := map[string]bool{}
 	for k := range b {
 		keys[k] = true

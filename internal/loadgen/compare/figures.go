@@ -82,17 +82,17 @@ var sections = []struct {
 
 // figures is every row of the comparison, section by section; layers come
 // after the bytes, the scales at the end of the projection.
-func figures(base, new *report.Report) []Row {
+func figures(base, next *report.Report) []Row {
 	var rows []Row
 	for _, s := range sections {
 		for _, f := range s.figures {
-			rows = append(rows, row(s.name, f.key, f.key[len(s.name)+1:], f.unit, f.get(base), f.get(new)))
+			rows = append(rows, row(s.name, f.key, f.key[len(s.name)+1:], f.unit, f.get(base), f.get(next)))
 		}
 		switch s.name {
 		case "bytes":
-			rows = append(rows, layerRows(base, new)...)
+			rows = append(rows, layerRows(base, next)...)
 		case "projection":
-			rows = append(rows, scaleRows(base, new)...)
+			rows = append(rows, scaleRows(base, next)...)
 		}
 	}
 	return rows
@@ -101,7 +101,7 @@ func figures(base, new *report.Report) []Row {
 // layerRows pairs the layer rows of both reports by layer, direction and
 // unit, in the base's order, then the new report's own; a layer one run
 // does not have is missing on its side.
-func layerRows(base, new *report.Report) []Row {
+func layerRows(base, next *report.Report) []Row {
 	type id struct{ layer, dir, unit string }
 	find := func(rows []report.LayerRow, k id) report.Figure {
 		for _, l := range rows {
@@ -113,7 +113,7 @@ func layerRows(base, new *report.Report) []Row {
 	}
 	var out []Row
 	seen := map[id]bool{}
-	for _, rows := range [][]report.LayerRow{base.Layers, new.Layers} {
+	for _, rows := range [][]report.LayerRow{base.Layers, next.Layers} {
 		for _, l := range rows {
 			k := id{l.Layer, l.Direction, l.Unit}
 			if seen[k] {
@@ -125,14 +125,14 @@ func layerRows(base, new *report.Report) []Row {
 				unit = UnitSegments
 			}
 			out = append(out, row("layers", "layers."+l.Layer+"."+l.Direction, l.Layer+" "+l.Direction,
-				unit, find(base.Layers, k), find(new.Layers, k)))
+				unit, find(base.Layers, k), find(next.Layers, k)))
 		}
 	}
 	return out
 }
 
 // scaleRows pairs the projection's fleet sizes.
-func scaleRows(base, new *report.Report) []Row {
+func scaleRows(base, next *report.Report) []Row {
 	find := func(r *report.Report, clients int) (report.ScaleRow, bool) {
 		for _, s := range r.Projection.Scales {
 			if s.Clients == clients {
@@ -143,14 +143,14 @@ func scaleRows(base, new *report.Report) []Row {
 	}
 	var out []Row
 	seen := map[int]bool{}
-	for _, r := range []*report.Report{base, new} {
+	for _, r := range []*report.Report{base, next} {
 		for _, s := range r.Projection.Scales {
 			if seen[s.Clients] {
 				continue
 			}
 			seen[s.Clients] = true
 			b, bok := find(base, s.Clients)
-			n, nok := find(new, s.Clients)
+			n, nok := find(next, s.Clients)
 			if !bok {
 				b = report.ScaleRow{BytesPerDay: report.Missing, MbitPerS: report.Missing}
 			}

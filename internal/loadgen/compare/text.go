@@ -28,26 +28,26 @@ var sectionTitles = map[string]string{
 // differs and the warnings, each figure side by side, the thresholds.
 func WriteText(w io.Writer, r *Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "bench compare\n")
+	put(&b, "bench compare\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, s := range []struct {
 		name string
 		side Side
 	}{{"base", r.Base}, {"new", r.New}} {
-		fmt.Fprintf(tw, "  %s\t%s\t%s, measured %s\n", s.name, s.side.File, s.side.Summary, units.Millis(s.side.MeasureMS))
+		put(tw, "  %s\t%s\t%s, measured %s\n", s.name, s.side.File, s.side.Summary, units.Millis(s.side.MeasureMS))
 	}
-	tw.Flush()
+	_ = tw.Flush() // into a strings.Builder: cannot fail
 	if len(r.ConfigDiff) > 0 {
 		b.WriteString("\nconfiguration that differs\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  key\tbase\tnew\n")
+		put(tw, "  key\tbase\tnew\n")
 		for _, c := range r.ConfigDiff {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Key, clip(valueText(c.Base)), clip(valueText(c.New)))
+			put(tw, "  %s\t%s\t%s\n", c.Key, clip(valueText(c.Base)), clip(valueText(c.New)))
 		}
-		tw.Flush()
+		_ = tw.Flush() // into a strings.Builder: cannot fail
 	}
 	for _, warn := range r.Warnings {
-		fmt.Fprintf(&b, "warning: %s\n", warn)
+		put(&b, "warning: %s\n", warn)
 	}
 	writeFigures(&b, r)
 	writeThresholds(&b, r)
@@ -84,9 +84,9 @@ func writeFigures(b *strings.Builder, r *Result) {
 			b.WriteString(l.title + "\n")
 			continue
 		}
-		fmt.Fprintf(b, "  %-*s", width[0], l.cells[0])
+		put(b, "  %-*s", width[0], l.cells[0])
 		for i := 1; i < len(l.cells); i++ {
-			fmt.Fprintf(b, "  %*s", width[i], l.cells[i])
+			put(b, "  %*s", width[i], l.cells[i])
 		}
 		b.WriteString("\n")
 	}
@@ -97,21 +97,21 @@ func writeThresholds(b *strings.Builder, r *Result) {
 		return
 	}
 	if n := r.Failed(); n > 0 {
-		fmt.Fprintf(b, "\nthresholds: %d of %d failed\n", n, len(r.Thresholds))
+		put(b, "\nthresholds: %d of %d failed\n", n, len(r.Thresholds))
 	} else {
-		fmt.Fprintf(b, "\nthresholds: all %d passed\n", len(r.Thresholds))
+		put(b, "\nthresholds: all %d passed\n", len(r.Thresholds))
 	}
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  result\tthreshold\tbase\tnew\tlimit\n")
+	put(tw, "  result\tthreshold\tbase\tnew\tlimit\n")
 	for _, t := range r.Thresholds {
 		base := "-"
 		if t.Percent != nil {
 			base = threshold.Format(t.Key, t.Base)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s %s\n", threshold.Verdict(t.ThresholdResult), t.Threshold, base,
+		put(tw, "  %s\t%s\t%s\t%s\t%s %s\n", threshold.Verdict(t.ThresholdResult), t.Threshold, base,
 			threshold.Format(t.Key, t.Value), t.Op, threshold.Format(t.Key, t.Limit))
 	}
-	tw.Flush()
+	_ = tw.Flush() // into a strings.Builder: cannot fail
 }
 
 // WriteJSON writes r as indented JSON.
@@ -169,3 +169,7 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// put writes to a strings.Builder, directly or through a tabwriter, which
+// cannot fail; WriteText returns the one write that can, to w.
+func put(w io.Writer, format string, args ...any) { _, _ = fmt.Fprintf(w, format, args...) }

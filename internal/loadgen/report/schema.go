@@ -44,7 +44,7 @@ func Decode(b []byte) (*Report, map[string]any, error) {
 		if errors.As(err, &ute) {
 			return nil, nil, fmt.Errorf("%w: JSON %s, not an object", ErrNotReport, ute.Value)
 		}
-		return nil, nil, fmt.Errorf("%w: not JSON (%v)", ErrNotReport, err)
+		return nil, nil, fmt.Errorf("%w: not JSON (%w)", ErrNotReport, err)
 	}
 	if doc == nil {
 		return nil, nil, fmt.Errorf("%w: JSON null, not an object", ErrNotReport)
@@ -69,7 +69,7 @@ func Decode(b []byte) (*Report, map[string]any, error) {
 	}
 	r := new(Report)
 	if err := json.Unmarshal(b, r); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrNotReport, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrNotReport, err)
 	}
 	r.SchemaVersion = SchemaVersion
 	return r, doc, nil

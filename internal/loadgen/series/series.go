@@ -32,13 +32,13 @@ type Recorder struct {
 	lastKept bool
 }
 
-// NewRecorder keeps at most max points (report.MaxSeriesPoints when max is
-// below 2).
-func NewRecorder(max int) *Recorder {
-	if max < 2 {
-		max = report.MaxSeriesPoints
+// NewRecorder keeps at most limit points (report.MaxSeriesPoints when
+// limit is below 2).
+func NewRecorder(limit int) *Recorder {
+	if limit < 2 {
+		limit = report.MaxSeriesPoints
 	}
-	return &Recorder{max: max, stride: 1}
+	return &Recorder{max: limit, stride: 1}
 }
 
 // Add records the run at one moment; its rates are ignored, Series

@@ -48,12 +48,14 @@ func WriteText(w io.Writer, rs []report.ThresholdResult) error {
 	}
 	var b strings.Builder
 	b.WriteString(head)
+	// The table goes into a strings.Builder, which cannot fail; the one
+	// write that can is the last, to w.
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  result\tthreshold\tvalue\tlimit\n")
+	_, _ = fmt.Fprintf(tw, "  result\tthreshold\tvalue\tlimit\n")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s %s\n", Verdict(r), r.Threshold, Format(r.Key, r.Value), r.Op, Format(r.Key, r.Limit))
+		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s %s\n", Verdict(r), r.Threshold, Format(r.Key, r.Value), r.Op, Format(r.Key, r.Limit))
 	}
-	tw.Flush()
+	_ = tw.Flush() // into a strings.Builder: cannot fail
 	_, err := io.WriteString(w, b.String())
 	return err
 }

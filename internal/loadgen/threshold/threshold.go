@@ -16,7 +16,8 @@ import (
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
-// Operators, in the order an error lists them.
+// Operators are the comparisons a threshold takes, in the order an error
+// lists them.
 var Operators = []string{"<", "<=", ">", ">=", "=="}
 
 // Threshold is one parsed check.

@@ -30,7 +30,7 @@ func gapChart(h *report.HeartbeatsReport) (chart, bool) {
 	for _, b := range bs {
 		top = max(top, b.Count)
 	}
-	ticks := niceTicks(0, float64(top), 4)
+	ticks := niceTicks(float64(top), 4)
 	y := linear{0, ticks[len(ticks)-1], ht - bottom, 14}
 	for _, t := range ticks {
 		c.line(left, y.at(t), w-10, y.at(t), "grid")

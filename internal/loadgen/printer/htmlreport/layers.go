@@ -60,7 +60,7 @@ func stackChart(r *report.Report) (chart, []legendRow) {
 	if math.IsNaN(top) || top <= 0 {
 		top = 1
 	}
-	ticks := niceTicks(0, top, 6)
+	ticks := niceTicks(top, 6)
 	x := linear{0, ticks[len(ticks)-1], stackLeft, stackW - stackRight}
 	h := float64(len(bars))*(stackBarH+stackRowGap) + 34
 	c := chart{ID: "chart-layers", Title: "Bytes per heartbeat by layer, measured beside the model", W: stackW, H: px(h)}

@@ -54,7 +54,7 @@ func Write(w io.Writer, raw []byte, opts Options) error {
 	}
 	top, err := orderedObject(raw)
 	if err != nil {
-		return fmt.Errorf("%w: %v", report.ErrNotReport, err)
+		return fmt.Errorf("%w: %w", report.ErrNotReport, err)
 	}
 	p := build(r, top, opts)
 	var out bytes.Buffer
@@ -113,7 +113,7 @@ func build(r *report.Report, top []pair, opts Options) *pageData {
 		transport = "TLS"
 	}
 	p := &pageData{
-		Style:     template.CSS(styleSheet),
+		Style:     template.CSS(styleSheet), //nolint:gosec // G203: our own embedded stylesheet, no user input
 		Title:     fmt.Sprintf("%s idle clients against %s", units.Count(c.Clients), c.Addr),
 		Generator: opts.Generator,
 		Schema:    r.SchemaVersion,

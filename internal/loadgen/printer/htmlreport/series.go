@@ -98,7 +98,7 @@ func drawSeries(spec seriesSpec, pts []report.SeriesPoint) seriesChart {
 		c.line(left, y.at(t), w-right, y.at(t), "grid")
 		c.text(left-6, y.at(t)+4, "end", "tick", spec.format(t))
 	}
-	for _, t := range niceTicks(0, t1, 5) {
+	for _, t := range niceTicks(t1, 5) {
 		if t > t1 {
 			break
 		}
@@ -166,7 +166,7 @@ func valueTicks(hi float64, binary bool) []float64 {
 			}
 		}
 	}
-	ticks := niceTicks(0, hi/scale, 4)
+	ticks := niceTicks(hi/scale, 4)
 	for i := range ticks {
 		ticks[i] *= scale
 	}

@@ -80,13 +80,13 @@ func (s linear) at(v float64) float64 {
 	return s.a + (v-s.lo)/(s.hi-s.lo)*(s.b-s.a)
 }
 
-// niceTicks returns about n round tick values from 0 (or lo) to at least
-// hi: 1, 2 or 5 times a power of ten apart.
-func niceTicks(lo, hi float64, n int) []float64 {
-	if !(hi > lo) || math.IsInf(hi, 0) || math.IsNaN(hi) {
-		hi = lo + 1
+// niceTicks returns about n round tick values from 0 to at least hi: 1,
+// 2, 2.5 or 5 times a power of ten apart.
+func niceTicks(hi float64, n int) []float64 {
+	if !(hi > 0) || math.IsInf(hi, 0) {
+		hi = 1
 	}
-	raw := (hi - lo) / float64(max(n, 1))
+	raw := hi / float64(max(n, 1))
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	step := mag
 	for _, m := range []float64{1, 2, 2.5, 5, 10} {
@@ -95,9 +95,8 @@ func niceTicks(lo, hi float64, n int) []float64 {
 			break
 		}
 	}
-	start := math.Floor(lo/step) * step
 	var ticks []float64
-	for v := start; v < hi+step*0.999; v += step {
+	for v := 0.0; v < hi+step*0.999; v += step {
 		ticks = append(ticks, math.Round(v/step)*step)
 	}
 	return ticks
