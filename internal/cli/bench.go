@@ -47,6 +47,8 @@ type benchOptions struct {
 	output          string
 	reportFile      string
 	noTUI           bool
+	// outs are the HTML page, the timeseries, thresholds and live metrics.
+	outs benchExtras
 
 	sources   []netip.Addr
 	scaleList []int
@@ -126,6 +128,8 @@ early and still prints the report); the report goes to stdout.`,
 	fs.StringVarP(&o.output, "output", "o", "text", "report format on stdout: "+joinOr(benchOutputs))
 	fs.StringVar(&o.reportFile, "report", "", "also write the JSON report to this file")
 	fs.BoolVar(&o.noTUI, "no-tui", false, "no live view: progress bars on a terminal, log lines otherwise")
+	o.outs.addFlags(cmd)
+	cmd.AddCommand(newBenchReportCmd(g, nil), newBenchCompareCmd(g, nil))
 	registerEnumCompletion(cmd, "output", benchOutputs)
 	registerEnumCompletion(cmd, "client-window", benchWindows)
 	_ = cmd.MarkFlagFilename("report")
@@ -137,6 +141,9 @@ early and still prints the report); the report goes to stdout.`,
 // be written, so a long run's result is not lost at the end, and raises
 // the open-file limit to the hard limit.
 func (o *benchOptions) complete() error {
+	if err := o.outs.complete(); err != nil {
+		return err
+	}
 	if o.reportFile != "" {
 		f, err := os.CreateTemp(filepath.Dir(o.reportFile), ".galaxyctl-report-*")
 		if err != nil {
@@ -223,7 +230,7 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 			return benchConfigError(err)
 		}
 	}
-	return nil
+	return o.outs.validate()
 }
 
 func (o *benchOptions) useTLS() bool { return o.tls || o.caFile != "" || o.insecureSkip }
@@ -247,6 +254,11 @@ func (o *benchOptions) run(ctx context.Context) error {
 			return err
 		}
 	}
+	stopOutputs, err := o.outs.start(o.g, &cfg)
+	if err != nil {
+		return err
+	}
+	defer stopOutputs()
 	// Progress on stderr is best effort: a failed write must not fail the run.
 	_, _ = fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
 		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
@@ -269,7 +281,7 @@ func (o *benchOptions) run(ctx context.Context) error {
 	if rep.Clients.Connected == 0 && !rep.Interrupted {
 		return fmt.Errorf("bench %s: no client connected", cfg.Addr)
 	}
-	return nil
+	return o.outs.verdict(o.g.streams.ErrOut, rep)
 }
 
 // config is the engine's configuration from the flags, checked whole
@@ -364,6 +376,9 @@ func (o *benchOptions) startEmbedded(ctx context.Context) (*embeddedServer, erro
 // writeReport prints the report on stdout and, with --report, as JSON;
 // stdout first, so a failing file never costs the printed result.
 func (o *benchOptions) writeReport(r *report.Report) error {
+	if err := o.outs.attach(r); err != nil {
+		return err
+	}
 	var err error
 	if o.output == "json" {
 		err = printer.WriteJSON(o.g.streams.Out, r, benchFlagName)
@@ -386,5 +401,5 @@ func (o *benchOptions) writeReport(r *report.Report) error {
 			return fmt.Errorf("--report %s: %w", o.reportFile, err)
 		}
 	}
-	return nil
+	return o.outs.writeFiles(r)
 }

@@ -40,7 +40,7 @@ func (o *benchOptions) runWithView(ctx context.Context, cfg loadgen.Config) (*re
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	snaps := make(latest, 1)
-	cfg.OnSnapshot = snaps.put
+	cfg.OnSnapshot = chainSnapshots(cfg.OnSnapshot, snaps.put)
 
 	type result struct {
 		r   *report.Report

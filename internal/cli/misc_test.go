@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,9 @@ func TestExitCode(t *testing.T) {
 		{cancelled, usagef("--x"), ExitUsage},
 		{cancelled, errors.New("stream ended"), ExitInterrupted},
 		{context.Background(), errors.New("stream ended"), ExitFailure},
+		{context.Background(), &thresholdError{failed: []string{"a<1"}, total: 2}, ExitThreshold},
+		{context.Background(), fmt.Errorf("bench: %w", &thresholdError{failed: []string{"a<1"}, total: 1}), ExitThreshold},
+		{cancelled, &thresholdError{failed: []string{"a<1"}, total: 1}, ExitThreshold},
 	} {
 		if got := exitCode(tt.ctx, tt.err); got != tt.want {
 			t.Errorf("exitCode(ctx err %v, %v) = %d, want %d", tt.ctx.Err(), tt.err, got, tt.want)

@@ -34,6 +34,8 @@ func (p *gapPeriod) gaps() report.Gaps {
 // is how the window starts and ends without stopping the clients.
 type gapRecorder struct {
 	cur atomic.Pointer[gapPeriod]
+	// observe, if set, also sees every gap (the live metrics' histogram).
+	observe func(time.Duration)
 }
 
 func newGapRecorder(interval time.Duration, source string) *gapRecorder {
@@ -43,6 +45,9 @@ func newGapRecorder(interval time.Duration, source string) *gapRecorder {
 }
 
 func (r *gapRecorder) record(gap time.Duration) {
+	if r.observe != nil {
+		r.observe(gap)
+	}
 	p := r.cur.Load()
 	p.hist.record(gap)
 	if p.interval > 0 {

@@ -174,6 +174,16 @@ func TestRunStatic(t *testing.T) {
 	if !seen[PhaseWarmup] || !seen[PhaseMeasure] {
 		t.Errorf("snapshot phases seen = %v, want warmup and measure", seen)
 	}
+	// Snapshots count every socket byte since the start: never less than
+	// before, and at the end at least the window's.
+	for i := 1; i < len(all); i++ {
+		if all[i].Counters.H2In.Bytes < all[i-1].Counters.H2In.Bytes {
+			t.Fatalf("snapshot %d Counters.H2In.Bytes = %d, below the one before (%d)", i, all[i].Counters.H2In.Bytes, all[i-1].Counters.H2In.Bytes)
+		}
+	}
+	if got := last.Counters.SocketIn(false); got < rep.Bytes.SocketIn || got == 0 {
+		t.Errorf("last snapshot socket bytes in = %d, want at least the window's %d", got, rep.Bytes.SocketIn)
+	}
 }
 
 func TestRunDynamic(t *testing.T) {

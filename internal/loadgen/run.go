@@ -85,6 +85,9 @@ func newRunner(cfg Config) (*runner, error) {
 		gaps:   newGapRecorder(interval, source),
 		phases: phases{log: cfg.Logger},
 	}
+	if r.gaps.observe, err = newGapMetric(cfg.Meter, cfg.ExpectedInterval); err != nil {
+		return nil, err
+	}
 	r.pool = newClientPool(cfg, r.newClientConn)
 	return r, nil
 }

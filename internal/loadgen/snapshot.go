@@ -40,6 +40,9 @@ type Snapshot struct {
 	HeartbeatsPerSec float64
 	BytesInPerSec    float64
 	BytesOutPerSec   float64
+	// Counters are the byte accounting of every client socket since the
+	// run started (report.Counters.SocketIn for the bytes read).
+	Counters report.Counters
 
 	// Report is the report of phase ReportPhase so far, built by
 	// report.Build from the counting connections, a TCP_INFO sweep of every
@@ -125,6 +128,8 @@ func (r *runner) snapshot(s *rates, final *report.Report) Snapshot {
 		snap.Report, snap.ReportPhase = l.rep, l.phase
 	}
 	tls := r.cfg.TLS != nil
+	cur := r.col.load()
+	snap.Counters = cur
 	if mark.phase == PhaseDone && mark.length > 0 {
 		// The final snapshot shows the window's averages: a rate over the
 		// few milliseconds since the last snapshot would be noise.
@@ -134,7 +139,6 @@ func (r *runner) snapshot(s *rates, final *report.Report) Snapshot {
 		snap.BytesInPerSec = float64(d.SocketIn(tls)) / w
 		snap.BytesOutPerSec = float64(d.SocketOut(tls)) / w
 	} else {
-		cur := r.col.load()
 		snap.HeartbeatsPerSec, snap.BytesInPerSec, snap.BytesOutPerSec = s.rates(rateSample{now, snap.Heartbeats, cur.SocketIn(tls), cur.SocketOut(tls)})
 	}
 	if final != nil {

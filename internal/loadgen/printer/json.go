@@ -20,6 +20,7 @@ type jsonReport struct {
 func WriteJSON(w io.Writer, r *report.Report, name report.Namer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // thresholds read "<=", not "\u003c="
 	if err := enc.Encode(jsonReport{Report: r, Notes: report.Texts(r.Notes, name)}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}

@@ -76,6 +76,7 @@ func Build(m Measurement) *Report {
 	r.Errors = ErrorsReport{Connect: cloneOrEmpty(m.ConnectErrors), Streams: cloneOrEmpty(m.StreamErrors)}
 	r.Projection = Project(r.Bytes.IPPerHeartbeat, msDur(cfg.ProjectIntervalMS), cfg.Scales, model)
 	r.Notes = notes(&m, r)
+	r.SchemaVersion, r.Timeseries, r.Thresholds = SchemaVersion, Timeseries{Points: []SeriesPoint{}}, []ThresholdResult{}
 	return r
 }
 

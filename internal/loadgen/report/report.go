@@ -9,6 +9,10 @@ import "time"
 // run has no window or no heartbeat in it. JSON keys are snake_case and
 // stable.
 type Report struct {
+	// SchemaVersion is the version of this JSON contract (SchemaVersion):
+	// readers of saved reports refuse another one.
+	SchemaVersion int `json:"schema_version"`
+
 	Config      ConfigEcho       `json:"config"`
 	StartedAt   time.Time        `json:"started_at"`
 	Interrupted bool             `json:"interrupted"`
@@ -26,6 +30,13 @@ type Report struct {
 	Errors ErrorsReport `json:"errors"`
 	// Projection scales the per-heartbeat IP bytes to a fleet.
 	Projection ProjectionReport `json:"projection"`
+	// Timeseries is the run's live figures over time, at most
+	// MaxSeriesPoints evenly spread over the run; empty when nobody
+	// recorded them (the engine alone does not).
+	Timeseries Timeseries `json:"timeseries"`
+	// Thresholds are the pass/fail checks asked for, once checked; empty
+	// when none were.
+	Thresholds []ThresholdResult `json:"thresholds"`
 	// Notes say in plain words what the numbers mean or where they are
 	// doubtful; each is a JSON string.
 	Notes []Note `json:"notes"`
