@@ -3,6 +3,8 @@ package backend
 import (
 	"bytes"
 	"context"
+	"strings"
+	"unicode"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,9 +22,15 @@ const (
 	MaxClientIDBytes  = 256
 )
 
+// ReservedTypePrefix starts the event types the gateway sends itself (its
+// heartbeat): a published event with one would be dropped by every gateway
+// after it had been given a cursor, so Publish refuses it.
+const ReservedTypePrefix = "gateway."
+
 // Publish appends one event and returns its cursor. An empty event_type,
-// identifiers over their limits, or a payload over Config.MaxPayload is
-// InvalidArgument; after Close it is Unavailable.
+// identifiers over their limits or with control characters, a reserved
+// event_type, or a payload over Config.MaxPayload is InvalidArgument; after
+// Close it is Unavailable.
 func (s *Server) Publish(_ context.Context, req *pushv1.PublishRequest) (*pushv1.PublishResponse, error) {
 	if req.GetEventType() == "" {
 		return nil, status.Error(codes.InvalidArgument, "event_type is required")
@@ -32,6 +40,15 @@ func (s *Server) Publish(_ context.Context, req *pushv1.PublishRequest) (*pushv1
 	}
 	if n := len(req.GetUserId()); n > MaxUserIDBytes {
 		return nil, status.Errorf(codes.InvalidArgument, "user_id is %d bytes, over the limit of %d bytes", n, MaxUserIDBytes)
+	}
+	if err := checkPrintable("event_type", req.GetEventType()); err != nil {
+		return nil, err
+	}
+	if err := checkPrintable("user_id", req.GetUserId()); err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(req.GetEventType(), ReservedTypePrefix) {
+		return nil, status.Errorf(codes.InvalidArgument, "event_type %q: the %q prefix is reserved for the gateway's own events", req.GetEventType(), ReservedTypePrefix)
 	}
 	if n := len(req.GetPayload()); n > s.cfg.MaxPayload {
 		return nil, status.Errorf(codes.InvalidArgument, "payload is %d bytes, over the limit of %d bytes", n, s.cfg.MaxPayload)
@@ -78,4 +95,23 @@ func (s *Server) Append(eventType, userID string, payload []byte) string {
 		}
 	}
 	return ev.Cursor
+}
+
+// checkPrintable refuses control characters (C0, DEL, C1) and the
+// bidirectional controls in an identifier, naming the field and the byte
+// offset: printed by a tool, they can rewrite a terminal or reorder what it
+// shows, and nothing needs them in a type or a user id.
+func checkPrintable(field, s string) error {
+	for i, r := range s {
+		if unicode.IsControl(r) || IsBidiControl(r) {
+			return status.Errorf(codes.InvalidArgument, "%s has a control character (%U) at byte %d; control and bidirectional characters are not allowed", field, r, i)
+		}
+	}
+	return nil
+}
+
+// IsBidiControl reports whether r is one of the bidirectional embedding,
+// override and isolate controls (U+202A–U+202E, U+2066–U+2069).
+func IsBidiControl(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }

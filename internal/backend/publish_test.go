@@ -70,6 +70,14 @@ func TestPublishRejectsInvalid(t *testing.T) {
 		{"payload over limit", &pushv1.PublishRequest{EventType: "t", Payload: make([]byte, 17)}, "payload is 17 bytes, over the limit of 16 bytes"},
 		{"event_type over limit", &pushv1.PublishRequest{EventType: strings.Repeat("t", MaxEventTypeBytes+1)}, "event_type is 257 bytes, over the limit of 256 bytes"},
 		{"user_id over limit", &pushv1.PublishRequest{EventType: "t", UserId: strings.Repeat("u", MaxUserIDBytes+1)}, "user_id is 1025 bytes, over the limit of 1024 bytes"},
+		{"escape in event_type", &pushv1.PublishRequest{EventType: "evil\x1b]0;pwned\a"}, "event_type has a control character (U+001B) at byte 4; control and bidirectional characters are not allowed"},
+		{"newline in user_id", &pushv1.PublishRequest{EventType: "t", UserId: "u1\nforged"}, "user_id has a control character (U+000A) at byte 2; control and bidirectional characters are not allowed"},
+		{"DEL in event_type", &pushv1.PublishRequest{EventType: "t\x7f"}, "event_type has a control character (U+007F) at byte 1; control and bidirectional characters are not allowed"},
+		{"C1 in user_id", &pushv1.PublishRequest{EventType: "t", UserId: "é\u009b31m"}, "user_id has a control character (U+009B) at byte 2; control and bidirectional characters are not allowed"},
+		{"bidi override in user_id", &pushv1.PublishRequest{EventType: "t", UserId: "user\u202e1"}, "user_id has a control character (U+202E) at byte 4; control and bidirectional characters are not allowed"},
+		{"bidi isolate in event_type", &pushv1.PublishRequest{EventType: "t\u2066"}, "event_type has a control character (U+2066) at byte 1; control and bidirectional characters are not allowed"},
+		{"reserved prefix", &pushv1.PublishRequest{EventType: "gateway.heartbeat"}, `event_type "gateway.heartbeat": the "gateway." prefix is reserved for the gateway's own events`},
+		{"reserved prefix only", &pushv1.PublishRequest{EventType: "gateway.x"}, `event_type "gateway.x": the "gateway." prefix is reserved for the gateway's own events`},
 	}
 	ctx := testContext(t)
 	h := newHarness(t, Config{MaxPayload: 16})
