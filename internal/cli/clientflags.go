@@ -22,6 +22,9 @@ import (
 
 const defaultAddr = "127.0.0.1:7070"
 
+// addrEnv is the environment variable that sets --addr's default.
+const addrEnv = "GALAXYCTL_ADDR"
+
 // clientOptions are the connection flags that publish and tail share, and
 // the dial function they connect with.
 type clientOptions struct {
@@ -30,6 +33,9 @@ type clientOptions struct {
 	caFile       string
 	insecureSkip bool
 	headers      []string
+	// addrFromEnv says addr came from GALAXYCTL_ADDR, so an error about it
+	// names the variable rather than a flag the user never typed.
+	addrFromEnv bool
 
 	// tlsConfig is resolved by complete; nil means plaintext.
 	tlsConfig *tls.Config
@@ -43,14 +49,14 @@ func (c *clientOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.tls, "tls", false, "connect with TLS")
 	fs.StringVar(&c.caFile, "cacert", "", "PEM file of the CA to trust (implies --tls)")
 	fs.BoolVar(&c.insecureSkip, "insecure-skip-verify", false, "with TLS, do not verify the server's certificate (implies --tls)")
-	fs.StringArrayVarP(&c.headers, "header", "H", nil, "request metadata key=value (repeatable)")
+	fs.StringArrayVarP(&c.headers, "header", "H", nil, "request metadata 'key=value' or 'key: value' (repeatable)")
 }
 
 // complete takes the address from GALAXYCTL_ADDR unless --addr was given,
 // and reads the CA file of --cacert.
 func (c *clientOptions) complete(fs *pflag.FlagSet, getenv func(string) string) error {
-	if env := getenv("GALAXYCTL_ADDR"); env != "" && !fs.Changed("addr") {
-		c.addr = env
+	if env := getenv(addrEnv); env != "" && !fs.Changed("addr") {
+		c.addr, c.addrFromEnv = env, true
 	}
 	if !c.useTLS() {
 		return nil
@@ -66,7 +72,11 @@ func (c *clientOptions) complete(fs *pflag.FlagSet, getenv func(string) string) 
 
 // validate checks the address and the headers, without I/O.
 func (c *clientOptions) validate() error {
-	if err := checkHostPort("--addr", c.addr, false); err != nil {
+	name := "--addr"
+	if c.addrFromEnv {
+		name = "environment variable " + addrEnv
+	}
+	if err := checkHostPort(name, c.addr, false); err != nil {
 		return err
 	}
 	_, err := parseHeaders(c.headers)
@@ -79,10 +89,10 @@ func (c *clientOptions) validate() error {
 func parseHeaders(headers []string) (metadata.MD, error) {
 	md := metadata.MD{}
 	for _, h := range headers {
-		k, v, ok := strings.Cut(h, "=")
+		k, v, ok := splitHeader(h)
 		k = strings.ToLower(strings.TrimSpace(k))
 		if !ok || k == "" {
-			return nil, usagef("--header %q: want key=value", h)
+			return nil, usagef("--header %q: want key=value or key: value", h)
 		}
 		if err := checkHeader(k, v); err != nil {
 			return nil, usagef("--header %q: %v", h, err)
@@ -90,6 +100,21 @@ func parseHeaders(headers []string) (metadata.MD, error) {
 		md.Append(k, v)
 	}
 	return md, nil
+}
+
+// splitHeader splits at the first ':' or '=' (no key holds either): "key:
+// value" is grpcurl's and curl's form, whose value is trimmed as theirs is;
+// key=value keeps the value as given.
+func splitHeader(h string) (key, value string, ok bool) {
+	i := strings.IndexAny(h, ":=")
+	if i < 0 {
+		return h, "", false
+	}
+	key, value = h[:i], h[i+1:]
+	if h[i] == ':' {
+		value = strings.TrimSpace(value)
+	}
+	return key, value, true
 }
 
 // checkHeader applies gRPC's rules for metadata: keys of [0-9a-z-_.],

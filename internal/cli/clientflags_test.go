@@ -54,12 +54,16 @@ func TestParseHeaders(t *testing.T) {
 		{[]string{"k=1", "K=2"}, metadata.MD{"k": {"1", "2"}}, ""},
 		{[]string{"empty="}, metadata.Pairs("empty", ""), ""},
 		{[]string{"trace-bin=\x00\xff"}, metadata.Pairs("trace-bin", "\x00\xff"), ""},
-		{[]string{"novalue"}, nil, `--header "novalue": want key=value`},
-		{[]string{"=v"}, nil, `--header "=v": want key=value`},
+		{[]string{"novalue"}, nil, `--header "novalue": want key=value or key: value`},
+		{[]string{"=v"}, nil, `--header "=v": want key=value or key: value`},
 		{[]string{"a b=c"}, nil, `--header "a b=c": the key "a b" may only hold a-z, 0-9, '-', '_' and '.'`},
 		{[]string{"k=caf\u00e9"}, nil, `--header "k=café": the value may only hold printable ASCII (use a key ending in -bin for binary values)`},
 		{[]string{"k=a\nb"}, nil, "the value may only hold printable ASCII"},
-		{[]string{":authority=evil"}, nil, `the key ":authority" may only hold`},
+		{[]string{"x-trace: 1"}, metadata.Pairs("x-trace", "1"), ""},
+		{[]string{" X-Url :  http://a/b?c=d "}, metadata.Pairs("x-url", "http://a/b?c=d"), ""},
+		{[]string{"k=v: w"}, metadata.Pairs("k", "v: w"), ""},
+		{[]string{"k:"}, metadata.Pairs("k", ""), ""},
+		{[]string{":authority=evil"}, nil, `--header ":authority=evil": want key=value or key: value`},
 		{[]string{"grpc-timeout=1S"}, nil, `--header "grpc-timeout=1S": keys starting grpc- are reserved for gRPC itself`},
 		{[]string{"content-type=text/plain"}, nil, `--header "content-type=text/plain": content-type is set by gRPC itself`},
 		{[]string{"User-Agent=me"}, nil, "user-agent is set by gRPC itself"},
@@ -92,7 +96,7 @@ func TestParseHeaders(t *testing.T) {
 // exactly the key (trimmed, lowercased) and value given, which grpc-go then
 // sends: a header accepted at the prompt must not fail the RPC later.
 func FuzzParseHeaders(f *testing.F) {
-	for _, s := range []string{"x-team=push", " K = v=w ", "novalue", "=v", "a b=c", "k=é", "k-bin=\x00\xff", "grpc-timeout=1S", ":path=/x", "te=trailers"} {
+	for _, s := range []string{"x-team=push", " K = v=w ", "novalue", "=v", "a b=c", "k=é", "k-bin=\x00\xff", "grpc-timeout=1S", ":path=/x", "te=trailers", "x-trace: 1", " K : v=w ", "k=v:w", "k:\t"} {
 		f.Add(s)
 	}
 	conn := offlineConn(f)
@@ -105,7 +109,13 @@ func FuzzParseHeaders(f *testing.F) {
 			}
 			return
 		}
-		k, v, _ := strings.Cut(h, "=")
+		// The first ':' or '=' splits; grpcurl's "key: value" form has
+		// its value trimmed, key=value keeps it as given.
+		i := strings.IndexAny(h, ":=")
+		k, v := h[:i], h[i+1:]
+		if h[i] == ':' {
+			v = strings.TrimSpace(v)
+		}
 		key := strings.ToLower(strings.TrimSpace(k))
 		if got := md.Get(key); len(md) != 1 || len(got) != 1 || got[0] != v {
 			t.Fatalf("parseHeaders(%q) = %v, want {%q: [%q]}", h, md, key, v)

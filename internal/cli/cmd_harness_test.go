@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -11,6 +13,11 @@ import (
 type cmdResult struct {
 	out, errOut *syncBuffer
 	err         error
+
+	// in is the command's stdin (empty if nil); inData says it is a pipe
+	// or a file, as IOStreams.InData.
+	in     io.Reader
+	inData bool
 }
 
 // runCommand builds a command with build, parses argv through complete and
@@ -30,7 +37,11 @@ func newCmdResult() cmdResult { return cmdResult{out: &syncBuffer{}, errOut: &sy
 func runCommandTo[T any](ctx context.Context, t *testing.T, r cmdResult, build func(*globalOptions, func(context.Context, *T) error) *cobra.Command,
 	args []string, env map[string]string, run func(context.Context, *T) error) cmdResult {
 	t.Helper()
-	g := &globalOptions{streams: IOStreams{Out: r.out, ErrOut: r.errOut}, logLevel: "info", logFormat: "console",
+	in := r.in
+	if in == nil {
+		in = strings.NewReader("")
+	}
+	g := &globalOptions{streams: IOStreams{In: in, InData: r.inData, Out: r.out, ErrOut: r.errOut}, logLevel: "info", logFormat: "console",
 		getenv: func(k string) string { return env[k] }}
 	l, err := newLogger(r.errOut, "info", "console")
 	if err != nil {

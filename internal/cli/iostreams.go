@@ -10,7 +10,11 @@ import (
 // IOStreams are the standard streams a command writes to, injected so tests
 // can capture them and so nothing writes to os.Stdout directly.
 type IOStreams struct {
-	In     io.Reader
+	In io.Reader
+	// InData says In is a pipe or a regular file, so data may be waiting
+	// in it that a command reading no stdin would silently ignore; a
+	// terminal or /dev/null is not.
+	InData bool
 	Out    io.Writer // data: reports, events, cursors
 	ErrOut io.Writer // progress, TUI, logs, warnings
 
@@ -24,5 +28,15 @@ type IOStreams struct {
 func SystemStreams() IOStreams {
 	tty := term.IsTerminal(int(os.Stderr.Fd()))
 	_, noColor := os.LookupEnv("NO_COLOR")
-	return IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: tty, Color: tty && !noColor}
+	return IOStreams{In: os.Stdin, InData: isData(os.Stdin), Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: tty, Color: tty && !noColor}
+}
+
+// isData reports whether f is a pipe, a socket or a regular file.
+func isData(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	m := fi.Mode()
+	return m&(os.ModeNamedPipe|os.ModeSocket) != 0 || m.IsRegular()
 }

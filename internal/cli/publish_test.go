@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,5 +116,114 @@ func TestPublishAddrFromEnv(t *testing.T) {
 		if r.err != nil || got != tt.want {
 			t.Errorf("publish %v with GALAXYCTL_ADDR=127.0.0.9:7777: addr %q, %v; want %q", tt.args, got, r.err, tt.want)
 		}
+	}
+}
+
+// runPublishIn runs publish with args and stdin against a stub answering
+// with ps; piped says stdin is a pipe or a file rather than a terminal.
+func runPublishIn(t *testing.T, ps *publishStub, stdin string, piped bool, args ...string) cmdResult {
+	t.Helper()
+	stub := newStubServer(t, &stubServer{publish: ps.publish})
+	r := newCmdResult()
+	r.in, r.inData = strings.NewReader(stdin), piped
+	return runCommandTo(testContext(t), t, r, newPublishCmd, args, nil, func(ctx context.Context, o *publishOptions) error {
+		o.client.dialer = stub.dialer
+		return o.run(ctx)
+	})
+}
+
+func payloads(ps *publishStub) []string {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	var out []string
+	for _, r := range ps.reqs {
+		out = append(out, string(r.GetPayload()))
+	}
+	return out
+}
+
+// TestPublishStdin: --payload @- reads stdin whole; --lines publishes one
+// event per line in order; without --payload stdin is never read, and a
+// piped stdin is refused with a hint.
+func TestPublishStdin(t *testing.T) {
+	tests := []struct {
+		name         string
+		stdin        string
+		piped        bool
+		args         []string
+		wantPayloads []string
+		wantOut      string
+		wantErr      string // substring; a usage error when set
+	}{
+		{"payload from stdin", "{\"id\":7}\n", true, []string{"--payload", "@-"}, []string{"{\"id\":7}\n"}, "c1\n", ""},
+		{"payload from stdin, count", "x", true, []string{"--payload", "@-", "-n", "2"}, []string{"x", "x"}, "c1\nc2\n", ""},
+		{"lines", "a\nb\n\nc\r\nd", true, []string{"--payload", "@-", "--lines"}, []string{"a", "b", "c", "d"}, "c1\nc2\nc3\nc4\n", ""},
+		{"literal payload ignores a pipe", "unread", true, []string{"--payload", "lit"}, []string{"lit"}, "c1\n", ""},
+		{"terminal stdin without payload", "", false, nil, []string{""}, "c1\n", ""},
+		{"piped stdin without payload", `{"id":1}`, true, nil, nil, "",
+			"stdin is a pipe or a file, but publish reads it only with --payload @- (or --payload @- --lines for one event per line)"},
+		{"lines without a source", "a\n", true, []string{"--lines", "--payload", "x"}, nil, "",
+			"--lines splits the payload source into events: give --payload @- (stdin) or --payload @FILE"},
+		{"lines with count", "a\n", true, []string{"--payload", "@-", "--lines", "-n", "2"}, nil, "",
+			"--lines and --count are alternatives"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := &publishStub{failAt: -1}
+			r := runPublishIn(t, ps, tt.stdin, tt.piped, tt.args...)
+			if tt.wantErr != "" {
+				var ue *usageError
+				if r.err == nil || !strings.Contains(r.err.Error(), tt.wantErr) || !errors.As(r.err, &ue) {
+					t.Fatalf("publish %v = %v, want a usage error containing %q", tt.args, r.err, tt.wantErr)
+				}
+				if n := len(payloads(ps)); n != 0 {
+					t.Errorf("publish %v made %d Publish calls, want 0", tt.args, n)
+				}
+				return
+			}
+			if r.err != nil {
+				t.Fatalf("publish %v = %v, want nil\n%s", tt.args, r.err, r.errOut)
+			}
+			if got := payloads(ps); !slices.Equal(got, tt.wantPayloads) {
+				t.Errorf("publish %v payloads = %q, want %q", tt.args, got, tt.wantPayloads)
+			}
+			if got := r.out.String(); got != tt.wantOut {
+				t.Errorf("publish %v stdout = %q, want %q", tt.args, got, tt.wantOut)
+			}
+		})
+	}
+}
+
+// TestPublishLinesFromFile: --lines splits a file named by @FILE as well.
+func TestPublishLinesFromFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(f, []byte("{\"n\":1}\n{\"n\":2}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ps := &publishStub{failAt: -1}
+	r := runPublishIn(t, ps, "", false, "--payload", "@"+f, "--lines")
+	if r.err != nil || r.out.String() != "c1\nc2\n" || !slices.Equal(payloads(ps), []string{`{"n":1}`, `{"n":2}`}) {
+		t.Errorf("publish --payload @%s --lines = %v, stdout %q, payloads %q; want 2 events in order", f, r.err, r.out, payloads(ps))
+	}
+}
+
+// TestPublishHeaderColonForm: grpcurl's -H 'key: value' is accepted.
+func TestPublishHeaderColonForm(t *testing.T) {
+	ps := &publishStub{failAt: -1}
+	r := runPublishIn(t, ps, "", false, "-H", "X-Team: push", "--payload", "x")
+	if r.err != nil || !slices.Equal(ps.teams, []string{"push"}) {
+		t.Errorf("publish -H 'X-Team: push' = %v, x-team %q; want push", r.err, ps.teams)
+	}
+}
+
+// TestPublishBadAddrFromEnv: a bad GALAXYCTL_ADDR is reported as the
+// environment variable, not as --addr, which the user never typed.
+func TestPublishBadAddrFromEnv(t *testing.T) {
+	env := map[string]string{"GALAXYCTL_ADDR": "bogus"}
+	r := runCommand(testContext(t), t, newPublishCmd, nil, env, func(context.Context, *publishOptions) error { return nil })
+	want := `environment variable GALAXYCTL_ADDR "bogus" is not HOST:PORT: missing port in address`
+	var ue *usageError
+	if r.err == nil || r.err.Error() != want || !errors.As(r.err, &ue) {
+		t.Errorf("publish with GALAXYCTL_ADDR=bogus = %v, want usage error %q", r.err, want)
 	}
 }
