@@ -32,18 +32,23 @@ func newReadyInfo(info pipeline.Info, caFile string) readyInfo {
 	return r
 }
 
-// writeJSONFile writes v atomically (temp file, rename), so a reader polling
-// for the file never sees half of it.
+// writeJSONFile writes v atomically, as writeFileAtomic.
 func writeJSONFile(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// writeFileAtomic writes b to path through a temporary file and a rename,
+// so a reader polling for the file never sees half of it.
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".galaxyctl-*")
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		_ = tmp.Close()           // the write error is the one to report
 		_ = os.Remove(tmp.Name()) // best effort, as for any temp file
 		return err

@@ -59,6 +59,7 @@ type serveOptions struct {
 	tlsKey             string
 	tlsSelfSigned      bool
 	readyFile          string
+	publicKeyFile      string
 	drainTimeout       time.Duration
 	limits             pipeline.Limits
 
@@ -128,13 +129,14 @@ then the server stops within --drain-timeout.`,
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate file to serve TLS with (needs --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve TLS with a fresh self-signed certificate for 127.0.0.1/localhost")
-	fs.StringVar(&o.readyFile, "ready-file", "", "once serving, write the bound addresses as JSON to this file")
+	fs.StringVar(&o.readyFile, "ready-file", "", "once serving, write the bound addresses as JSON to this file (removed on exit)")
+	fs.StringVar(&o.publicKeyFile, "public-key-file", "", "once serving, write the gateway's signing public key as PEM to this file, for tail --verify-key")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long to wait for streams to end")
 	fs.IntVar(&o.limits.MaxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
 	fs.DurationVar(&o.limits.HandshakeTimeout, "handshake-timeout", o.limits.HandshakeTimeout, "close a new connection that has not finished its TLS handshake and HTTP/2 preface within this")
 	fs.DurationVar(&o.limits.MaxConnectionIdle, "max-connection-idle", o.limits.MaxConnectionIdle, "close (GOAWAY) a connection that has had no stream for this long")
 	registerEnumCompletion(cmd, "role", serveRoles)
-	for _, f := range []string{"signing-key", "tls-cert", "tls-key", "ready-file", "backend-cacert"} {
+	for _, f := range []string{"signing-key", "tls-cert", "tls-key", "ready-file", "public-key-file", "backend-cacert"} {
 		_ = cmd.MarkFlagFilename(f)
 	}
 	return cmd
@@ -193,6 +195,9 @@ func (o *serveOptions) validate() error {
 	}
 	if o.publishRate > 0 && o.role == "gateway" {
 		return usagef("--publish-rate needs a backend: use --role all or backend")
+	}
+	if o.publicKeyFile != "" && o.role == "backend" {
+		return usagef("--public-key-file needs a gateway: use --role all or gateway (a backend signs nothing)")
 	}
 	if o.metricsListen != "" {
 		if err := checkHostPort("--metrics-listen", o.metricsListen, true); err != nil {
@@ -307,11 +312,13 @@ func (o *serveOptions) run(ctx context.Context) error {
 		}
 		return serveError(err)
 	}
+	if err := o.writeFiles(p.Info(), caFile); err != nil {
+		o.shutdown(ctx, p)
+		return err
+	}
 	if o.readyFile != "" {
-		if err := writeJSONFile(o.readyFile, newReadyInfo(p.Info(), caFile)); err != nil {
-			o.shutdown(ctx, p)
-			return fmt.Errorf("--ready-file: %w", err)
-		}
+		// The file says "serving": it must not outlive the server.
+		defer func() { _ = os.Remove(o.readyFile) }() // best effort: serve is ending anyway
 	}
 	select {
 	case err := <-p.Failed():
@@ -321,6 +328,26 @@ func (o *serveOptions) run(ctx context.Context) error {
 		o.shutdown(ctx, p)
 		return nil
 	}
+}
+
+// writeFiles writes the public key of --public-key-file, then the ready
+// file, so that a reader woken by the ready file finds the key.
+func (o *serveOptions) writeFiles(info pipeline.Info, caFile string) error {
+	if o.publicKeyFile != "" && info.PublicKey != nil {
+		b, err := gateway.MarshalPublicKeyPEM(info.PublicKey)
+		if err == nil {
+			err = writeFileAtomic(o.publicKeyFile, b)
+		}
+		if err != nil {
+			return fmt.Errorf("--public-key-file: %w", err)
+		}
+	}
+	if o.readyFile != "" {
+		if err := writeJSONFile(o.readyFile, newReadyInfo(info, caFile)); err != nil {
+			return fmt.Errorf("--ready-file: %w", err)
+		}
+	}
+	return nil
 }
 
 // shutdown drains p within --drain-timeout. A drain the deadline cut short

@@ -43,6 +43,7 @@ type inprocServer struct {
 	stop   context.CancelFunc
 	exit   chan int
 	stderr *syncBuffer
+	ready  string // the --ready-file path
 }
 
 // startInproc runs serve with args on 127.0.0.1:0 and returns once its
@@ -51,7 +52,7 @@ func startInproc(ctx context.Context, t *testing.T, args ...string) *inprocServe
 	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready.json")
 	sctx, stop := context.WithCancel(context.Background())
-	s := &inprocServer{stop: stop, exit: make(chan int, 1), stderr: &syncBuffer{}}
+	s := &inprocServer{stop: stop, exit: make(chan int, 1), stderr: &syncBuffer{}, ready: ready}
 	streams := IOStreams{In: strings.NewReader(""), Out: &syncBuffer{}, ErrOut: s.stderr}
 	argv := append([]string{"serve", "--listen", "127.0.0.1:0", "--ready-file", ready, "--log-level", "warn"}, args...)
 	go func() { s.exit <- Main(sctx, argv, streams) }()
@@ -73,6 +74,7 @@ func startInproc(ctx context.Context, t *testing.T, args ...string) *inprocServe
 		}
 		select {
 		case code := <-s.exit:
+			s.exit <- code // for Cleanup
 			t.Fatalf("serve %v exited with %d before it was ready:\n%s", args, code, s.stderr)
 		case <-ctx.Done():
 			t.Fatalf("serve %v not ready: %v\n%s", args, ctx.Err(), s.stderr)

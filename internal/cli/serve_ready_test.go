@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"galaxy/galaxyctl/internal/gateway"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
@@ -57,5 +61,48 @@ func TestServeRemovesSelfSignedCAOnFailure(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "galaxyctl-ca-*.pem")); len(left) != 0 {
 		t.Errorf("CA files left after serve failed: %v, want none", left)
+	}
+}
+
+// TestServeFilesAndLog: --public-key-file holds the gateway's key as PEM
+// for tail --verify-key, the ready file goes away when serve exits (a
+// stale one would announce a server that is gone), and the serving line of
+// a backend alone names no heartbeat, which only a gateway has.
+func TestServeFilesAndLog(t *testing.T) {
+	verifyNoLeaks(t)
+	ctx := testContext(t)
+	pubFile := filepath.Join(t.TempDir(), "gateway.pub")
+	s := startInproc(ctx, t, "--heartbeat", "0", "--public-key-file", pubFile)
+	pub, err := gateway.LoadPublicKey(pubFile)
+	if err != nil {
+		t.Fatalf("LoadPublicKey(--public-key-file) = %v", err)
+	}
+	if b, _ := gateway.MarshalPublicKeyPEM(pub); string(b) != s.info.PublicKey {
+		t.Errorf("--public-key-file = %q, want the ready file's signing_public_key %q", b, s.info.PublicKey)
+	}
+	if code, _ := s.shutdown(ctx, t); code != ExitOK {
+		t.Errorf("serve exit = %d, want 0", code)
+	}
+	if _, err := os.Stat(s.ready); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ready file after serve exited: Stat() = %v, want it removed", err)
+	}
+
+	b := startInproc(ctx, t, "--role", "backend", "--log-level", "info")
+	logs := b.stderr.String()
+	i := strings.Index(logs, "\tserving\t")
+	if i < 0 {
+		t.Fatalf("serve --role backend log = %q, want a serving line", logs)
+	}
+	if line, _, _ := strings.Cut(logs[i:], "\n"); strings.Contains(line, "heartbeat") {
+		t.Errorf("serve --role backend serving line = %q, want no heartbeat (a backend has none)", line)
+	}
+}
+
+func TestServePublicKeyFileNeedsGateway(t *testing.T) {
+	streams, _, errOut := testStreams()
+	code := Main(testContext(t), []string{"serve", "--role", "backend", "--public-key-file", filepath.Join(t.TempDir(), "k.pub")}, streams)
+	want := "--public-key-file needs a gateway: use --role all or gateway"
+	if code != ExitUsage || !strings.Contains(errOut.String(), want) {
+		t.Errorf("serve --role backend --public-key-file = exit %d, stderr %q; want %d and %q", code, errOut, ExitUsage, want)
 	}
 }

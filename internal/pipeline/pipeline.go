@@ -100,9 +100,12 @@ func Start(ctx context.Context, cfg Config) (*Pipeline, error) {
 		}
 	}
 	info := p.Info()
-	p.log.Info("serving", zap.String("grpc_addr", info.Addr), zap.String("role", cfg.Role),
-		zap.Bool("tls", info.TLS), zap.String("metrics_addr", info.MetricsAddr),
-		zap.Duration("heartbeat", cfg.Heartbeat))
+	fields := []zap.Field{zap.String("grpc_addr", info.Addr), zap.String("role", cfg.Role),
+		zap.Bool("tls", info.TLS), zap.String("metrics_addr", info.MetricsAddr)}
+	if cfg.Role != RoleBackend { // only a gateway sends heartbeats
+		fields = append(fields, zap.Duration("heartbeat", cfg.Heartbeat))
+	}
+	p.log.Info("serving", fields...)
 	return p, nil
 }
 
