@@ -15,12 +15,13 @@ func newCompletionCmd(g *globalOptions) *cobra.Command {
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
 		Long: `Completion prints a completion script for your shell. Commands, flags and flag
-values complete (--target, --role, -o, --log-level, ...), and file flags
-complete file names. Pre-generated scripts are also in completions/.
+values complete (--target, --role, -o, --log-level, ...), file flags and
+--payload @ complete file names, and flags that take an address, a number
+or a name offer none. Pre-generated scripts are also in completions/.
 
 See 'galaxyctl completion SHELL --help' for how to install each.`,
 		Example: `  source <(galaxyctl completion bash)
-  galaxyctl completion zsh > "${fpath[1]}/_galaxyctl"
+  galaxyctl completion zsh > ~/.zfunc/_galaxyctl
   galaxyctl completion fish > ~/.config/fish/completions/galaxyctl.fish`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 || !contains(completionShells, args[0]) {
@@ -40,28 +41,33 @@ See 'galaxyctl completion SHELL --help' for how to install each.`,
 For this session:
   source <(galaxyctl completion bash)
 
-For every new session:
-  galaxyctl completion bash > /etc/bash_completion.d/galaxyctl            # Linux, system-wide
-  galaxyctl completion bash > ~/.local/share/bash-completion/completions/galaxyctl   # just you
-  galaxyctl completion bash > $(brew --prefix)/etc/bash_completion.d/galaxyctl       # macOS`,
+For every new session, just you:
+  mkdir -p ~/.local/share/bash-completion/completions
+  galaxyctl completion bash > ~/.local/share/bash-completion/completions/galaxyctl
+
+Or for everyone (as root):
+  galaxyctl completion bash > /etc/bash_completion.d/galaxyctl                 # Linux
+  galaxyctl completion bash > $(brew --prefix)/etc/bash_completion.d/galaxyctl # macOS`,
 			"  source <(galaxyctl completion bash)"},
 		"zsh": {`Print the zsh completion script.
 
-If completion is not yet enabled in your zsh, once:
-  echo "autoload -U compinit; compinit" >> ~/.zshrc
-
-For this session:
+For this session (completion enabled: autoload -U compinit; compinit):
   source <(galaxyctl completion zsh)
 
-For every new session:
-  galaxyctl completion zsh > "${fpath[1]}/_galaxyctl"`,
-			`  galaxyctl completion zsh > "${fpath[1]}/_galaxyctl"`},
+For every new session, a directory of your own on fpath, added before
+compinit runs (if ~/.zshrc already runs compinit, put the fpath line
+before it instead of the echo):
+  mkdir -p ~/.zfunc
+  galaxyctl completion zsh > ~/.zfunc/_galaxyctl
+  echo 'fpath=(~/.zfunc $fpath); autoload -U compinit; compinit' >> ~/.zshrc`,
+			`  galaxyctl completion zsh > ~/.zfunc/_galaxyctl`},
 		"fish": {`Print the fish completion script.
 
 For this session:
   galaxyctl completion fish | source
 
 For every new session:
+  mkdir -p ~/.config/fish/completions
   galaxyctl completion fish > ~/.config/fish/completions/galaxyctl.fish`,
 			"  galaxyctl completion fish | source"},
 		"powershell": {`Print the PowerShell completion script.

@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // complete drives cobra's hidden __complete command, as the shell scripts
@@ -153,4 +155,98 @@ func allCommands(c *cobra.Command) []*cobra.Command {
 		out = append(out, allCommands(sub)...)
 	}
 	return out
+}
+
+// TestValueFlagsCompleteNoFiles: a flag whose value is an address, a
+// number, a duration or a name must not offer file names (the :4
+// directive); only the flags marked as files do.
+func TestValueFlagsCompleteNoFiles(t *testing.T) {
+	t.Chdir(t.TempDir()) // no file names to offer, whatever the directive
+	streams, _, _ := testStreams()
+	root := NewRootCmd(streams)
+	for _, c := range allCommands(root) {
+		if c.Hidden || !c.Runnable() || c.Name() == "help" {
+			continue
+		}
+		path := strings.Fields(c.CommandPath())[1:]
+		flags := append(flagsOf(c.LocalFlags()), flagsOf(c.InheritedFlags())...)
+		for _, f := range flags {
+			if f.Value.Type() == "bool" || f.Name == "help" {
+				continue
+			}
+			if _, isFile := f.Annotations[cobra.BashCompFilenameExt]; isFile {
+				continue
+			}
+			args := append(append([]string{}, path...), "--"+f.Name, "")
+			_, directive := complete(t, args...)
+			if d, err := strconv.Atoi(strings.TrimPrefix(directive, ":")); err != nil || d&int(cobra.ShellCompDirectiveNoFileComp) == 0 {
+				t.Errorf("__complete %v directive = %s, want one with NoFileComp (4): --%s takes no file", args, directive, f.Name)
+			}
+		}
+	}
+}
+
+func flagsOf(fs *pflag.FlagSet) []*pflag.Flag {
+	var out []*pflag.Flag
+	fs.VisitAll(func(f *pflag.Flag) { out = append(out, f) })
+	return out
+}
+
+// TestPayloadCompletesFiles: --payload @<Tab> completes file names behind
+// the @, directories with no space after them; a literal payload completes
+// nothing.
+func TestPayloadCompletesFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"doc.json", "dir/inner.json", ".hidden"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	tests := []struct {
+		word          string
+		want          []string
+		wantDirective string
+	}{
+		{"@", []string{"@dir/", "@doc.json"}, ":6"},
+		{"@do", []string{"@doc.json"}, ":4"},
+		{"@di", []string{"@dir/"}, ":6"},
+		{"@dir/", []string{"@dir/inner.json"}, ":4"},
+		{"@.", []string{"@.hidden"}, ":4"},
+		{"@nothing", nil, ":4"},
+		{"", nil, ":4"},
+		{"{\"id", nil, ":4"},
+	}
+	for _, tt := range tests {
+		got, directive := complete(t, "publish", "--payload", tt.word)
+		if !slices.Equal(got, tt.want) || directive != tt.wantDirective {
+			t.Errorf("__complete publish --payload %q = %q %s, want %q %s", tt.word, got, directive, tt.want, tt.wantDirective)
+		}
+	}
+}
+
+// TestPayloadCompletesAfterBashSplit: bash splits `--payload @do` at the @,
+// so cobra sees --payload "@" and the argument "do".
+func TestPayloadCompletesAfterBashSplit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "doc.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"publish", "--payload", "@", "do"}, []string{"doc.json"}},
+		{[]string{"publish", "--payload", "x", "do"}, nil},
+		{[]string{"publish", ""}, nil},
+	} {
+		got, directive := complete(t, tt.args...)
+		if !slices.Equal(got, tt.want) || directive != ":4" {
+			t.Errorf("__complete %q = %q %s, want %q :4", tt.args, got, directive, tt.want)
+		}
+	}
 }

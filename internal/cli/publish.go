@@ -3,11 +3,13 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -83,7 +85,59 @@ skipped, a trailing CR is dropped), published and printed in order.`,
 	fs.IntVarP(&o.count, "count", "n", 1, "number of events to publish")
 	fs.BoolVar(&o.lines, "lines", false, "publish one event per line of the --payload @FILE or @- source")
 	_ = cmd.MarkFlagFilename("cacert")
+	_ = cmd.RegisterFlagCompletionFunc("payload", completePayload)
+	cmd.ValidArgsFunction = completePayloadAfterAt
 	return cmd
+}
+
+// completePayloadAfterAt completes what bash hands over as an argument:
+// '@' is one of its COMP_WORDBREAKS, so `--payload @do<Tab>` reaches cobra
+// as --payload "@" and the word "do", which must complete as a file name
+// (bash replaces only "do"). publish takes no other arguments.
+func completePayloadAfterAt(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if f := cmd.Flags().Lookup("payload"); len(args) > 0 || f == nil || f.Value.String() != "@" {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	names, directive := completePayload(cmd, nil, "@"+toComplete)
+	for i, n := range names {
+		names[i] = strings.TrimPrefix(n, "@")
+	}
+	return names, directive
+}
+
+// completePayload completes the file names behind --payload @; a literal
+// payload has nothing to complete. The shell cannot do it itself, since
+// the word starts with the @.
+func completePayload(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	prefix, ok := strings.CutPrefix(toComplete, "@")
+	if !ok {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	dir, base := filepath.Split(prefix)
+	entries, err := os.ReadDir(cmp.Or(dir, "."))
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	directive := cobra.ShellCompDirectiveNoFileComp
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		if e.IsDir() || e.Type()&os.ModeSymlink != 0 && isDir(filepath.Join(dir, name)) {
+			// No space after a directory: its files come next.
+			name += "/"
+			directive |= cobra.ShellCompDirectiveNoSpace
+		}
+		out = append(out, "@"+dir+name)
+	}
+	return out, directive
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // complete resolves the address and TLS files, and reads the payload: from

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 )
 
@@ -94,6 +95,7 @@ view go to stderr.`,
 	}
 	root.SetHelpCommandGroupID("tool")
 	root.CompletionOptions.DisableDefaultCmd = true
+	completeNoFiles(root)
 	return root
 }
 
@@ -157,4 +159,31 @@ func noArgs(cmd *cobra.Command, args []string) error {
 // unknown flag) cannot happen.
 func registerEnumCompletion(cmd *cobra.Command, flag string, values []string) {
 	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// completeNoFiles makes every flag that takes a value, and has neither a
+// file annotation nor a completion of its own, complete nothing, and the
+// arguments of commands that complete none: without a function cobra tells
+// the shell to offer file names, which for --addr 127.0.0.1:7070 or
+// --count 10 is noise.
+func completeNoFiles(cmd *cobra.Command) {
+	cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if f.NoOptDefVal != "" || f.Name == "help" { // a bool, or a flag whose value is optional
+			return
+		}
+		if _, isFile := f.Annotations[cobra.BashCompFilenameExt]; isFile {
+			return
+		}
+		if _, ok := cmd.GetFlagCompletionFunc(f.Name); ok {
+			return
+		}
+		_ = cmd.RegisterFlagCompletionFunc(f.Name, cobra.NoFileCompletions)
+	})
+	// Likewise for arguments of a command that takes none.
+	if !cmd.HasSubCommands() && cmd.ValidArgsFunction == nil && len(cmd.ValidArgs) == 0 {
+		cmd.ValidArgsFunction = cobra.NoFileCompletions
+	}
+	for _, c := range cmd.Commands() {
+		completeNoFiles(c)
+	}
 }
