@@ -50,9 +50,7 @@ shell completion scripts that live in completions/.`,
 		}
 	}
 	cmd.AddCommand(
-		mk("man", "Write one man page per command", func(root *cobra.Command, dir string) error {
-			return doc.GenManTree(root, &doc.GenManHeader{Title: "GALAXYCTL", Section: "1", Source: "galaxyctl"}, dir)
-		}),
+		mk("man", "Write one man page per command", genManTree),
 		mk("markdown", "Write one markdown reference page per command", doc.GenMarkdownTree),
 		mk("completions", "Write the bash, zsh, fish and powershell completion scripts", writeCompletions),
 	)

@@ -16,6 +16,20 @@ const (
 	ExitInterrupted = 130 // SIGINT/SIGTERM ended a command that treats it as failure
 )
 
+// exitCodes is the README's table of exit codes, the same for every
+// command, in its words (markdown); the man pages print it too, and a test
+// keeps the README's copy equal to it.
+var exitCodes = []struct {
+	code    int
+	meaning string
+}{
+	{ExitOK, "success; also `tail` and `serve` ended by Ctrl-C or SIGTERM (tail prints the resume command first)"},
+	{ExitFailure, "the command ran and failed (unreachable server, stream error, `--timeout` before `--count` events, an output file that could not be written after the report was printed)"},
+	{ExitUsage, "usage error: unknown command or flag, bad value (a `--threshold` with an unknown key, a bad operator or unit; a report file for `bench report` or `compare` that cannot be read, is not a bench report or has another schema version; an output file that cannot be written, found before the run); nothing was done"},
+	{ExitThreshold, "a bench threshold failed (`bench --threshold`, `bench report --threshold`, `bench compare --threshold`): the command did its work and printed its result"},
+	{ExitInterrupted, "interrupted (SIGINT/SIGTERM) in a command that does not treat it as a normal end"},
+}
+
 // usageError marks an error as the user's input being wrong.
 type usageError struct{ err error }
 
