@@ -35,9 +35,11 @@ type publishOptions struct {
 	closeLines   func() error
 }
 
-// maxPayloadRead bounds what --payload @- or @FILE reads: serve refuses a
-// request over 1 MiB anyway, and a stray `< /dev/zero` must not fill memory.
-const maxPayloadRead = 1 << 20
+// maxPayloadRead bounds what --payload @- or @FILE reads, so a stray
+// `< /dev/zero` cannot fill memory. It is well above serve's own limit (a
+// 1 MiB request), which the server reports itself: another server may
+// accept more.
+const maxPayloadRead = 16 << 20
 
 func newPublishCmd(g *globalOptions, runF func(context.Context, *publishOptions) error) *cobra.Command {
 	o := &publishOptions{g: g}
@@ -179,7 +181,7 @@ func (o *publishOptions) complete(cmd *cobra.Command) error {
 		return fmt.Errorf("--payload @%s: %w", path, err)
 	}
 	if len(b) > maxPayloadRead {
-		return usagef("--payload @%s: over %d bytes, more than serve accepts in one request", path, maxPayloadRead)
+		return usagef("--payload @%s: over %d MiB, more than galaxyctl sends in one event", path, maxPayloadRead>>20)
 	}
 	o.payloadBytes = b
 	return nil
@@ -273,7 +275,7 @@ func (o *publishOptions) publishLines(ctx context.Context, client pushv1.PushCli
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				err = fmt.Errorf("line %d is over %d bytes, more than serve accepts in one request", n+1, maxPayloadRead)
+				err = fmt.Errorf("line %d is over %d MiB, more than galaxyctl sends in one event", n+1, maxPayloadRead>>20)
 			}
 			select {
 			case lines <- line{err: err}:

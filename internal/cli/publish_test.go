@@ -166,6 +166,8 @@ func TestPublishStdin(t *testing.T) {
 			"--lines splits the payload source into events: give --payload @- (stdin) or --payload @FILE"},
 		{"lines with count", "a\n", true, []string{"--payload", "@-", "--lines", "-n", "2"}, nil, "",
 			"--lines and --count are alternatives"},
+		{"stdin without end", strings.Repeat("x", maxPayloadRead+1), true, []string{"--payload", "@-"}, nil, "",
+			"--payload @-: over 16 MiB, more than galaxyctl sends in one event"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
