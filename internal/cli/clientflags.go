@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/credentials"
@@ -160,7 +161,7 @@ func (c *clientOptions) dial(g *globalOptions) (*grpc.ClientConn, error) {
 	creds := insecure.NewCredentials()
 	if c.tlsConfig != nil {
 		if c.insecureSkip {
-			_, _ = fmt.Fprintln(g.streams.ErrOut, "warning: --insecure-skip-verify: the server's certificate is not verified; anyone on the path can read and change this stream")
+			g.say(zapcore.WarnLevel, "warning: --insecure-skip-verify: the server's certificate is not verified; anyone on the path can read and change this stream")
 		}
 		creds = grpcTLS(c.tlsConfig)
 	}

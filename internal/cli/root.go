@@ -111,8 +111,32 @@ func Main(ctx context.Context, args []string, streams IOStreams) int {
 	if isCobraUsageError(err) {
 		err = &usageError{err: err}
 	}
-	printError(streams.ErrOut, cmd, err)
+	if f := root.PersistentFlags().Lookup("log-format"); f != nil && f.Value.String() == "json" {
+		printJSONError(streams.ErrOut, cmd, err)
+	} else {
+		printError(streams.ErrOut, cmd, err)
+	}
 	return exitCode(ctx, err)
+}
+
+// printJSONError is printError for --log-format json: one log entry, the
+// hint and detail as fields.
+func printJSONError(w io.Writer, cmd *cobra.Command, err error) {
+	l, lerr := newLogger(w, "error", "json")
+	if lerr != nil {
+		printError(w, cmd, err)
+		return
+	}
+	var fields []zap.Field
+	var ue *usageError
+	if errors.As(err, &ue) && cmd != nil {
+		fields = append(fields, zap.String("hint", fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())))
+	}
+	var d interface{ Detail() string }
+	if errors.As(err, &d) && d.Detail() != "" {
+		fields = append(fields, zap.String("detail", d.Detail()))
+	}
+	l.Error(err.Error(), fields...)
 }
 
 // printError prints err once, on one line, then what goes with it: the
