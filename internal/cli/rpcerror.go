@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -23,7 +24,26 @@ func describeRPCError(err error) error {
 	if tlsMsg, ok := describeTLSError(msg); ok {
 		return &rpcError{code: st.Code(), msg: fmt.Sprintf("%s: %s", st.Code(), tlsMsg), err: err}
 	}
-	return &rpcError{code: st.Code(), msg: fmt.Sprintf("%s: %s%s", st.Code(), msg, rpcHint(st.Code(), msg)), err: err}
+	return &rpcError{code: st.Code(), msg: fmt.Sprintf("%s: %s%s", st.Code(), plainMessage(msg), rpcHint(st.Code(), msg)), err: err}
+}
+
+// plainMessage strips grpc-go's wrappers from a transport failure, whose
+// message nests a second description in the first:
+//
+//	connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:1: connect: connection refused"
+//
+// reads "dial tcp 127.0.0.1:1: connect: connection refused".
+func plainMessage(msg string) string {
+	if rest, ok := strings.CutPrefix(msg, "connection error: desc = "); ok {
+		if u, err := strconv.Unquote(rest); err == nil {
+			rest = u
+		}
+		msg = rest
+	}
+	for _, p := range []string{"transport: ", "Error while dialing: ", "Error while dialing "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
 }
 
 // rpcHint names the usual cause of a failure, or returns "".
