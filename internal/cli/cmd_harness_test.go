@@ -18,6 +18,10 @@ type cmdResult struct {
 	// or a file, as IOStreams.InData.
 	in     io.Reader
 	inData bool
+	// outWidth is stdout's terminal width, as IOStreams.OutWidth (0: not
+	// a terminal); logFormat is --log-format ("console" if empty).
+	outWidth  int
+	logFormat string
 }
 
 // runCommand builds a command with build, parses argv through complete and
@@ -41,9 +45,13 @@ func runCommandTo[T any](ctx context.Context, t *testing.T, r cmdResult, build f
 	if in == nil {
 		in = strings.NewReader("")
 	}
-	g := &globalOptions{streams: IOStreams{In: in, InData: r.inData, Out: r.out, ErrOut: r.errOut}, logLevel: "info", logFormat: "console",
-		getenv: func(k string) string { return env[k] }}
-	l, err := newLogger(r.errOut, "info", "console")
+	format := r.logFormat
+	if format == "" {
+		format = "console"
+	}
+	g := &globalOptions{streams: IOStreams{In: in, InData: r.inData, Out: r.out, OutWidth: r.outWidth, ErrOut: r.errOut},
+		logLevel: "info", logFormat: format, getenv: func(k string) string { return env[k] }}
+	l, err := newLogger(r.errOut, "info", format)
 	if err != nil {
 		t.Fatal(err)
 	}

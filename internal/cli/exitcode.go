@@ -24,7 +24,7 @@ var exitCodes = []struct {
 	meaning string
 }{
 	{ExitOK, "success; also `tail` and `serve` ended by Ctrl-C or SIGTERM (tail prints the resume command first)"},
-	{ExitFailure, "the command ran and failed (unreachable server, stream error, `--timeout` before `--count` events, an output file that could not be written after the report was printed)"},
+	{ExitFailure, "the command ran and failed (unreachable server, stream error, `--timeout` before `--count` events, an output file that could not be written after the report was printed); also a `tail` that never connected, whose events failed `--verify-key` (a bad or missing signature, a replay), or that the server dropped for falling behind, however it ended (Ctrl-C, `--count`, `--timeout`), with a summary"},
 	{ExitUsage, "usage error: unknown command or flag, bad value (a `--threshold` with an unknown key, a bad operator or unit; a report file for `bench report` or `compare` that cannot be read, is not a bench report or has another schema version; an output file that cannot be written, found before the run); nothing was done"},
 	{ExitThreshold, "a bench threshold failed (`bench --threshold`, `bench report --threshold`, `bench compare --threshold`): the command did its work and printed its result"},
 	{ExitInterrupted, "interrupted (SIGINT/SIGTERM) in a command that does not treat it as a normal end"},
@@ -53,6 +53,17 @@ func (e *thresholdError) Error() string {
 	return fmt.Sprintf("%d of %d thresholds failed: %s", len(e.failed), e.total, strings.Join(e.failed, ", "))
 }
 
+// failedError marks a failure that stands when the run was interrupted
+// too: tail ended by Ctrl-C is a normal end, but not when its events failed
+// verification or it never connected.
+type failedError struct{ err error }
+
+func (e *failedError) Error() string { return e.err.Error() }
+func (e *failedError) Unwrap() error { return e.err }
+
+// failed marks err as a failure whatever ended the run.
+func failed(err error) error { return &failedError{err: err} }
+
 // exitCode maps the error a command returned to the process's exit code.
 func exitCode(ctx context.Context, err error) int {
 	var ue *usageError
@@ -62,6 +73,8 @@ func exitCode(ctx context.Context, err error) int {
 		return ExitOK
 	case errors.As(err, &ue):
 		return ExitUsage
+	case errors.As(err, new(*failedError)):
+		return ExitFailure
 	case errors.As(err, &te):
 		return ExitThreshold
 	case ctx.Err() != nil:

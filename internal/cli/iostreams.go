@@ -16,7 +16,10 @@ type IOStreams struct {
 	// terminal or /dev/null is not.
 	InData bool
 	Out    io.Writer // data: reports, events, cursors
-	ErrOut io.Writer // progress, TUI, logs, warnings
+	// OutWidth is Out's terminal width in cells, 0 when Out is not a
+	// terminal (a pipe or a file gets whole lines).
+	OutWidth int
+	ErrOut   io.Writer // progress, TUI, logs, warnings
 
 	// ErrTTY says whether ErrOut is a terminal: bars and the TUI need one.
 	ErrTTY bool
@@ -28,7 +31,11 @@ type IOStreams struct {
 func SystemStreams() IOStreams {
 	tty := term.IsTerminal(int(os.Stderr.Fd()))
 	_, noColor := os.LookupEnv("NO_COLOR")
-	return IOStreams{In: os.Stdin, InData: isData(os.Stdin), Out: os.Stdout, ErrOut: os.Stderr, ErrTTY: tty, Color: tty && !noColor}
+	width := 0
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		width = w
+	}
+	return IOStreams{In: os.Stdin, InData: isData(os.Stdin), Out: os.Stdout, OutWidth: width, ErrOut: os.Stderr, ErrTTY: tty, Color: tty && !noColor}
 }
 
 // isData reports whether f is a pipe, a socket or a regular file.

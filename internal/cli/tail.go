@@ -42,6 +42,14 @@ type tailOptions struct {
 	backoffMax  time.Duration
 	heartbeats  bool
 	verifyKey   string
+	wide        bool
+	types       []string
+
+	// typeFilter is resolved by validate from --type.
+	typeFilter typeFilter
+	// tlsProbe asks a plaintext tail's server once whether it serves TLS.
+	tlsProbe  sync.Once
+	servesTLS bool
 
 	// pubKey is resolved by complete from --verify-key.
 	pubKey ed25519.PublicKey
@@ -107,13 +115,15 @@ each silence, and --verify-key checks each event's Ed25519 signature.`,
 	fs.StringVar(&o.cursor, "cursor", "", "resume after this cursor (backend) or event_id (gateway)")
 	fs.BoolVar(&o.fromStart, "from-start", false, "start with every event the ring still holds (backend only)")
 	fs.StringVarP(&o.output, "output", "o", "pretty", "output format: "+joinOr(tailOutputs))
-	fs.IntVarP(&o.count, "count", "n", 0, "exit after this many events (0: no limit)")
+	fs.IntVarP(&o.count, "count", "n", 0, "exit after printing this many events, heartbeats too with --heartbeats (0: no limit)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "exit after this long (0: no limit); with --count, not reaching it in time is an error")
 	fs.BoolVar(&o.noReconnect, "no-reconnect", false, "exit with an error when the stream fails instead of reconnecting")
 	fs.DurationVar(&o.backoffBase, "backoff-base", 250*time.Millisecond, "first reconnect delay; doubles per failure, ±20% jitter")
 	fs.DurationVar(&o.backoffMax, "backoff-max", 30*time.Second, "longest reconnect delay")
 	fs.BoolVar(&o.heartbeats, "heartbeats", false, "print gateway heartbeats too (gateway only)")
 	fs.StringVar(&o.verifyKey, "verify-key", "", "PEM Ed25519 public key: check each event's signature (gateway only)")
+	fs.StringArrayVar(&o.types, "type", nil, "only events whose type matches this pattern: tokens split on '.', '*' matches one, '>' the rest (repeatable)")
+	fs.BoolVar(&o.wide, "wide", false, "pretty output: do not cut payloads to the terminal's width")
 	registerEnumCompletion(cmd, "target", tailTargets)
 	registerEnumCompletion(cmd, "output", tailOutputs)
 	_ = cmd.MarkFlagFilename("verify-key")
@@ -166,6 +176,11 @@ func (o *tailOptions) validate(cmd *cobra.Command) error {
 	if err := o.validateTarget(cmd); err != nil {
 		return err
 	}
+	f, err := parseTypeFilter(o.types)
+	if err != nil {
+		return err
+	}
+	o.typeFilter = f
 	switch {
 	case o.cursor == "":
 	case o.fromStart:
@@ -244,7 +259,11 @@ func (o *tailOptions) run(ctx context.Context) error {
 	ctx, done := context.WithCancel(ctx)
 	defer done()
 
-	p := newEventPrinter(o.g.streams.Out, o.output, o.heartbeats, o.pubKey, clk.Now)
+	po := printerOptions{output: o.output, heartbeats: o.heartbeats, pub: o.pubKey, now: clk.Now}
+	if !o.wide {
+		po.width = o.g.streams.OutWidth
+	}
+	p := newEventPrinter(o.g.streams.Out, po)
 	st := &tailState{want: o.count, done: done}
 	var runErr error
 	if o.target == "gateway" {
@@ -253,44 +272,8 @@ func (o *tailOptions) run(ctx context.Context) error {
 		runErr = o.runBackend(ctx, conn, p, st)
 	}
 	o.printResume(st)
-	if runErr != nil {
-		return runErr
+	if runErr == nil && o.count > 0 && st.seen() < o.count && errors.Is(context.Cause(ctx), errTimedOut) {
+		runErr = fmt.Errorf("--timeout %s passed after %d of %d events", o.timeout, st.seen(), o.count)
 	}
-	if o.count > 0 && st.seen() < o.count && errors.Is(context.Cause(ctx), errTimedOut) {
-		return fmt.Errorf("--timeout %s passed after %d of %d events", o.timeout, st.seen(), o.count)
-	}
-	return nil
-}
-
-// tailState counts printed events and remembers the resume cursor.
-type tailState struct {
-	mu     sync.Mutex
-	n      int
-	want   int
-	cursor string
-	done   context.CancelFunc
-}
-
-func (s *tailState) printed(cursor string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.n++
-	if cursor != "" {
-		s.cursor = cursor
-	}
-	if s.want > 0 && s.n >= s.want {
-		s.done()
-	}
-}
-
-func (s *tailState) seen() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n
-}
-
-func (s *tailState) lastCursor() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cursor
+	return o.outcome(st, p, runErr)
 }

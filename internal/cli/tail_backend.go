@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 
 	"galaxy/galaxyctl/internal/subscribe"
@@ -15,12 +17,12 @@ import (
 // runBackend follows Push.SubscribePush through the same subscriber a
 // gateway uses, so tail exercises the production reconnect and cursor logic.
 func (o *tailOptions) runBackend(ctx context.Context, conn *grpc.ClientConn, p *eventPrinter, st *tailState) error {
-	log := o.g.Logger()
-	// A certificate that fails verification fails every retry the same
-	// way: tail ends with it instead of retrying for ever.
+	// A failure that fails every retry the same way (a certificate that
+	// fails verification, a TLS server) ends tail instead of a retry for
+	// ever.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	var tlsErr error
+	var permErr error
 	sub, err := subscribe.New(subscribe.Config{
 		ClientID:    o.clientID,
 		Client:      pushv1.NewPushClient(conn),
@@ -30,48 +32,64 @@ func (o *tailOptions) runBackend(ctx context.Context, conn *grpc.ClientConn, p *
 		Clock:       o.clock,
 		Rand:        o.rand,
 		NoReconnect: o.noReconnect,
-		Logger:      log.Named("subscriber"),
+		// tail logs its reconnects itself, in the gateway tail's words.
+		Logger: zap.NewNop(),
 		Handler: func(_ context.Context, ev *pushv1.PushEvent) error {
-			// As the gateway does: the user's events and broadcasts.
-			if o.user != "" && ev.GetUserId() != "" && ev.GetUserId() != o.user {
+			st.receivedEvent()
+			if !o.wants(ev.GetEventType(), ev.GetUserId()) {
 				return nil
 			}
 			if err := p.printPush(ev); err != nil {
 				return err
 			}
-			st.printed(ev.GetCursor())
+			st.printed()
 			return nil
 		},
 		OnStart: func(si subscribe.StartInfo) {
+			st.started()
 			o.reportStart(si)
 		},
-		// The subscriber logs each retry itself.
-		OnRetry: func(err error, _ int, _ time.Duration) {
-			if isTLSFailure(err) {
-				tlsErr = err
+		OnRetry: func(err error, attempt int, delay time.Duration) {
+			st.failed(err)
+			if o.permanent(ctx, err) {
+				permErr = err
 				stop()
+				return
 			}
+			o.logRetry(err, attempt, delay)
 		},
 	})
 	if err != nil {
 		return err
 	}
 	if o.cursor != "" {
-		st.cursor = o.cursor
+		st.setCursor(o.cursor)
 	}
 	err = sub.Run(ctx)
 	if c := sub.Cursor(); c != "" {
-		st.mu.Lock()
-		st.cursor = c
-		st.mu.Unlock()
+		st.setCursor(c)
 	}
-	if tlsErr != nil {
-		err = tlsErr
+	if permErr != nil {
+		err = permErr
 	}
 	if err != nil {
 		return fmt.Errorf("tail %s: %w", o.client.addr, describeRPCError(err))
 	}
 	return nil
+}
+
+// permanent says whether err fails every retry alike: a server certificate
+// that fails verification, or, for a plaintext tail, a server that closed
+// the connection before its HTTP/2 preface and turns out to serve TLS.
+func (o *tailOptions) permanent(ctx context.Context, err error) bool {
+	if isTLSFailure(err) {
+		return true
+	}
+	if o.client.tlsConfig != nil || !strings.Contains(err.Error(), "server preface") {
+		return false
+	}
+	o.tlsProbe.Do(func() { o.servesTLS = o.client.servesTLS(ctx) })
+	return o.servesTLS
 }
 
 // reportStart warns when the backend could not resume the cursor: the user
@@ -80,32 +98,34 @@ func (o *tailOptions) reportStart(si subscribe.StartInfo) {
 	if si.Start != pushv1.StartReset {
 		return
 	}
-	w := o.g.streams.ErrOut
 	switch si.ResetReason {
 	case pushv1.ReasonIncarnation:
-		_, _ = fmt.Fprintln(w, "warning: the cursor is from an earlier backend incarnation (the backend restarted); an unknown number of events were missed; replaying everything the ring holds")
+		o.g.say(zapcore.WarnLevel, "warning: the cursor is from an earlier backend incarnation (the backend restarted); an unknown number of events were missed; replaying everything the ring holds",
+			zap.String("reason", si.ResetReason))
 	default:
 		missed := "an unknown number of"
 		if si.Missed >= 0 {
 			missed = fmt.Sprint(si.Missed)
 		}
-		_, _ = fmt.Fprintf(w, "warning: the cursor has expired: %s events were evicted before they could be replayed; replaying everything the ring holds\n", missed)
+		o.g.say(zapcore.WarnLevel, fmt.Sprintf("warning: the cursor has expired: %s events were evicted before they could be replayed; replaying everything the ring holds", missed),
+			zap.String("reason", si.ResetReason), zap.Int64("missed", si.Missed))
 	}
 }
 
 // printResume prints the exact command that continues after the last event.
 func (o *tailOptions) printResume(st *tailState) {
-	w := o.g.streams.ErrOut
 	cursor := st.lastCursor()
 	if cursor == "" {
-		_, _ = fmt.Fprintln(w, "no events received; nothing to resume from")
+		o.g.say(zapcore.InfoLevel, "no events received; nothing to resume from")
 		return
 	}
 	args := []string{"galaxyctl", "tail"}
 	if o.target != "backend" {
 		args = append(args, "--target", o.target)
 	}
-	if o.client.addr != defaultAddr {
+	// An address from GALAXYCTL_ADDR is left to the variable, as the user
+	// typed none.
+	if o.client.addr != defaultAddr && !o.client.addrFromEnv {
 		args = append(args, "--addr", o.client.addr)
 	}
 	if o.client.tls && o.client.caFile == "" && !o.client.insecureSkip {
@@ -123,8 +143,12 @@ func (o *tailOptions) printResume(st *tailState) {
 	if o.output != "pretty" {
 		args = append(args, "-o", o.output)
 	}
+	for _, t := range o.types {
+		args = append(args, "--type", t)
+	}
 	args = append(args, "--cursor", cursor)
-	_, _ = fmt.Fprintf(w, "resume with: %s\n", shellJoin(args))
+	cmd := shellJoin(args)
+	o.g.say(zapcore.InfoLevel, "resume with: "+cmd, zap.String("resume_command", cmd), zap.String("cursor", cursor))
 }
 
 // shellJoin quotes args for a POSIX shell where needed.

@@ -78,7 +78,7 @@ func newGatewayTail(t *testing.T, steps ...func(int, *gatewayv1.SubscribeRequest
 func (gt *gatewayTail) run(ctx context.Context, count int) error {
 	ctx, done := context.WithCancel(ctx)
 	defer done()
-	p := newEventPrinter(gt.out, gt.o.output, gt.o.heartbeats, nil, time.Now)
+	p := newEventPrinter(gt.out, printerOptions{output: gt.o.output, heartbeats: gt.o.heartbeats, now: time.Now})
 	st := &tailState{want: count, done: done}
 	return gt.o.runGateway(ctx, gt.conn, p, st)
 }

@@ -169,8 +169,8 @@ func TestTailBackendStreams(t *testing.T) {
 			subscribe: []subscribeStep{pushThen(nil, status.Error(codes.Unavailable, "backend restarting"), false, "c1"),
 				pushThen(nil, nil, true, "c2")},
 			args:       []string{"-n", "2"},
-			wantOut:    []string{"order.created", "user=u1", `{"id":1}`, "cursor=c1  latency=1.5ms", "cursor=c2"},
-			wantErrOut: "stream ended, reconnecting",
+			wantOut:    []string{"order.created", "u1", "1.5ms  c1", `{"id":1}`, "c2"},
+			wantErrOut: "stream lost; reconnecting",
 		},
 		{
 			name:      "user filter keeps the user's events and broadcasts",
@@ -293,21 +293,22 @@ func TestTailGatewayRun(t *testing.T) {
 	}{
 		{"json", []string{`"event_id":"e1"`, `"signature_valid":true`, `"event_type":"gateway.heartbeat"`, `"gap_ms":0`,
 			`"event_id":"e2"`, `"payload_base64":"//4="`, `"signature_valid":false`}},
-		{"pretty", []string{"doc.updated", "user=u1", "hi  cursor=e1  signature=valid", "gateway.heartbeat  (0.0s since the last message)",
-			"base64://4=  cursor=e2  signature=INVALID"}},
+		{"pretty", []string{"doc.updated", "u1", "e1", "signature=valid  hi", "gateway.heartbeat", "(0.0ms since the last message)",
+			"e2", "signature=INVALID  base64://4="}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.output, func(t *testing.T) {
 			stub := newStubServer(t, &stubServer{gateway: send})
 			r := runCommand(testContext(t), t, newTailCmd, []string{"--target", "gateway", "--addr", "127.0.0.1:7999",
-				"--heartbeats", "--verify-key", pub, "-n", "2", "-o", tt.output}, nil,
+				"--heartbeats", "--verify-key", pub, "-n", "3", "-o", tt.output}, nil,
 				func(ctx context.Context, o *tailOptions) error {
 					o.client.dialer = stub.dialer
 					o.clock = clocktest.New(tailAt)
 					return o.run(ctx)
 				})
-			if r.err != nil {
-				t.Fatalf("tail --target gateway = %v, want nil\n%s", r.err, r.errOut)
+			// -n counts the heartbeat too; e2's signature is another key's.
+			if want := "1 of 2 events failed verification (1 with an invalid signature)"; r.err == nil || r.err.Error() != want {
+				t.Fatalf("tail --target gateway = %v, want %q\n%s", r.err, want, r.errOut)
 			}
 			out := r.out.String()
 			for _, w := range tt.want {

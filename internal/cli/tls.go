@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -71,4 +72,27 @@ func loadCAPool(flag, caFile string) (*x509.CertPool, error) {
 		return nil, usagef("%s %s: no PEM certificate found in the file", flag, caFile)
 	}
 	return pool, nil
+}
+
+// servesTLS reports whether the server at --addr completes a TLS
+// handshake. It tells a plaintext client's "error reading server preface:
+// EOF" from a TLS server apart from a server that closed the connection
+// for another reason; nothing is sent over the connection, so its
+// certificate is not verified.
+func (c *clientOptions) servesTLS(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	dial := c.dialer
+	if dial == nil {
+		var d net.Dialer
+		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	}
+	conn, err := dial(ctx, c.addr)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = conn.Close() }() // a probe: nothing to lose
+	host, _, _ := net.SplitHostPort(c.addr)
+	tc := tls.Client(conn, &tls.Config{ServerName: host, InsecureSkipVerify: true, NextProtos: []string{"h2"}, MinVersion: tls.VersionTLS12})
+	return tc.HandshakeContext(ctx) == nil
 }
