@@ -6,49 +6,81 @@ import (
 	"sync/atomic"
 )
 
-// Feeder is a decoder of one direction: H2Decoder or TLSDecoder.
+// Feeder is a decoder of one direction: H2Decoder, H1Decoder or
+// TLSDecoder.
 type Feeder interface {
 	Feed(p []byte)
 }
 
-// Conn is a net.Conn that feeds every byte read to In and every byte
+// Counter feeds every byte read from a connection to In and every byte
 // written to Out, holding Mu while it does. Connections may share one Mu
 // (and the stats their decoders add to): a reader that takes Mu then sees
 // each read or write either wholly counted or not at all, which keeps
 // bytes, frames and heartbeats of a window consistent with each other.
 //
-// grpc-go reads a connection from one goroutine and writes it from one
-// other, so each decoder is fed by one goroutine at a time.
-type Conn struct {
-	net.Conn
+// Each direction must be fed by one goroutine at a time. Counter holds no
+// connection, so an engine that does its own I/O (an event loop on raw
+// file descriptors) reports its reads and writes to one directly; Conn
+// does it for a net.Conn.
+type Counter struct {
 	mu      *sync.Mutex
 	in, out Feeder
 
 	// read and written count bytes as the syscalls return, before the
 	// decoders take Mu, so TCP_INFO can be compared with them per socket.
 	read, written atomic.Uint64
+}
+
+// NewCounter returns a Counter that feeds in and out under mu.
+func NewCounter(mu *sync.Mutex, in, out Feeder) *Counter {
+	return &Counter{mu: mu, in: in, out: out}
+}
+
+// Received counts and decodes bytes read from the connection.
+func (c *Counter) Received(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	c.read.Add(uint64(len(p)))
+	c.mu.Lock()
+	c.in.Feed(p)
+	c.mu.Unlock()
+}
+
+// Sent counts and decodes bytes written to the connection.
+func (c *Counter) Sent(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	c.written.Add(uint64(len(p)))
+	c.mu.Lock()
+	c.out.Feed(p)
+	c.mu.Unlock()
+}
+
+// Totals returns the bytes read and written so far.
+func (c *Counter) Totals() (read, written uint64) { return c.read.Load(), c.written.Load() }
+
+// Conn is a net.Conn whose reads and writes go through a Counter.
+type Conn struct {
+	net.Conn
+	*Counter
 
 	closeOnce sync.Once
 	onClose   func()
 }
 
-// Totals returns the bytes read from and written to the inner connection.
-func (c *Conn) Totals() (read, written uint64) { return c.read.Load(), c.written.Load() }
-
 // NewConn wraps c. onClose, if set, runs once, before c is closed, so it
 // can still read socket state (TCP_INFO).
 func NewConn(c net.Conn, mu *sync.Mutex, in, out Feeder, onClose func()) *Conn {
-	return &Conn{Conn: c, mu: mu, in: in, out: out, onClose: onClose}
+	return &Conn{Conn: c, Counter: NewCounter(mu, in, out), onClose: onClose}
 }
 
 // Read reads from the inner connection and feeds what it got to In.
 func (c *Conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.read.Add(uint64(n))
-		c.mu.Lock()
-		c.in.Feed(p[:n])
-		c.mu.Unlock()
+		c.Received(p[:n])
 	}
 	return n, err
 }
@@ -57,10 +89,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if n > 0 {
-		c.written.Add(uint64(n))
-		c.mu.Lock()
-		c.out.Feed(p[:n])
-		c.mu.Unlock()
+		c.Sent(p[:n])
 	}
 	return n, err
 }

@@ -1,7 +1,9 @@
 // Package wire attributes the bytes of one TCP connection to the protocol
-// layers of a gRPC stream: TLS records, HTTP/2 frames by type, the gRPC
-// message prefix and the protobuf messages, with heartbeats recognised by
-// decoding them. The decoders are incremental (frames may be split across
+// layers of a Gateway.Subscribe stream: TLS records, HTTP/2 frames by type
+// or HTTP/1.1 heads and chunk framing, the message envelopes (gRPC's
+// length prefix, Connect's and gRPC-Web's envelopes and their
+// end-of-stream messages) and the messages, protobuf or JSON, with
+// heartbeats recognised by decoding them. The decoders are incremental (frames may be split across
 // reads at any byte) and allocation-free on the per-read path, so bench can
 // run them on every read and write of thousands of connections.
 //
@@ -138,15 +140,9 @@ type H2Stats struct {
 	Frames  [NumKinds]uint64 `json:"frames"`
 	Payload [NumKinds]uint64 `json:"payload"`
 	// DataPadding is the pad-length byte and padding of padded DATA frames;
-	// GRPCPrefix and MessageBytes split the rest of the DATA payload.
-	DataPadding  uint64 `json:"data_padding"`
-	GRPCPrefix   uint64 `json:"grpc_prefix"`
-	MessageBytes uint64 `json:"message_bytes"`
-	// Messages counts complete gRPC messages; Heartbeats those that decode
-	// to a heartbeat, HeartbeatBytes their protobuf bytes.
-	Messages       uint64 `json:"messages"`
-	Heartbeats     uint64 `json:"heartbeats"`
-	HeartbeatBytes uint64 `json:"heartbeat_bytes"`
+	// the envelopes (MsgStats) split the rest of the DATA payload.
+	DataPadding uint64 `json:"data_padding"`
+	MsgStats
 	// Undecoded counts bytes fed after the stream stopped looking like
 	// HTTP/2 (a wrong client preface).
 	Undecoded uint64 `json:"undecoded"`
@@ -191,11 +187,7 @@ func (s *H2Stats) Add(o *H2Stats) {
 		s.Payload[k] += o.Payload[k]
 	}
 	s.DataPadding += o.DataPadding
-	s.GRPCPrefix += o.GRPCPrefix
-	s.MessageBytes += o.MessageBytes
-	s.Messages += o.Messages
-	s.Heartbeats += o.Heartbeats
-	s.HeartbeatBytes += o.HeartbeatBytes
+	s.MsgStats.add(&o.MsgStats)
 	s.Undecoded += o.Undecoded
 }
 
@@ -208,11 +200,7 @@ func (s H2Stats) Sub(o *H2Stats) H2Stats {
 		s.Payload[k] -= o.Payload[k]
 	}
 	s.DataPadding -= o.DataPadding
-	s.GRPCPrefix -= o.GRPCPrefix
-	s.MessageBytes -= o.MessageBytes
-	s.Messages -= o.Messages
-	s.Heartbeats -= o.Heartbeats
-	s.HeartbeatBytes -= o.HeartbeatBytes
+	s.MsgStats.sub(&o.MsgStats)
 	s.Undecoded -= o.Undecoded
 	return s
 }
@@ -374,7 +362,7 @@ func (d *H2Decoder) data(b []byte) {
 		}
 		if d.dataLeft > 0 {
 			n := min(int(d.dataLeft), len(b))
-			d.msg.feed(b[:n], s)
+			d.msg.feed(b[:n], &s.MsgStats)
 			d.dataLeft -= uint32(n)
 			b = b[n:]
 			continue

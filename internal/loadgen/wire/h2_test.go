@@ -181,12 +181,14 @@ func TestH2DecoderStreams(t *testing.T) {
 	in := feedAll(false, serverStream(t))
 	hbLen := uint64(HeartbeatMessageLen)
 	wantIn := H2Stats{
-		Bytes:          uint64(len(serverStream(t))),
-		DataPadding:    4,
-		GRPCPrefix:     5 * 5,
-		Messages:       5,
-		Heartbeats:     3,
-		HeartbeatBytes: 3 * hbLen,
+		Bytes:       uint64(len(serverStream(t))),
+		DataPadding: 4,
+		MsgStats: MsgStats{
+			GRPCPrefix:     5 * 5,
+			Messages:       5,
+			Heartbeats:     3,
+			HeartbeatBytes: 3 * hbLen,
+		},
 	}
 	bigLen := uint64(len(mustEvent(t)))
 	wantIn.MessageBytes = 4*hbLen + bigLen
