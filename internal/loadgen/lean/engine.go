@@ -250,15 +250,24 @@ func (c *Conn) Open(ctx context.Context, client int, userID string) error {
 	case err := <-opened:
 		return err
 	case <-ctx.Done():
-		c.run(func(p *proc) { c.sess.cancel(c, p, st) })
+		c.runWait(func(p *proc) { c.sess.cancel(c, p, st) })
 		return ctx.Err()
 	}
 }
 
-// Close closes c; its streams end without an End event.
+// Close closes c and returns once it is closed; its streams end without
+// an End event.
 func (c *Conn) Close() error {
-	c.run(func(*proc) { c.fail(errClosed, false) })
+	c.runWait(func(*proc) { c.fail(errClosed, false) })
 	return nil
+}
+
+// runWait is run, returning once f has run.
+func (c *Conn) runWait(f func(p *proc)) {
+	done := make(chan struct{})
+	if c.run(func(p *proc) { f(p); close(done) }) {
+		<-done
+	}
 }
 
 // run runs f on c's serving goroutine (or under its lock), then writes

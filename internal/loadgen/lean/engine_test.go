@@ -261,4 +261,3 @@ func TestEngineKinds(t *testing.T) {
 		})
 	}
 }
-

@@ -126,6 +126,8 @@ func (s *h1sess) feed(c *Conn, p *proc, b []byte) error {
 			return err
 		}
 	}
+	if s.st != nil {
+	}
 	return nil
 }
 

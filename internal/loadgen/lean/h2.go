@@ -308,12 +308,10 @@ func (s *h2sess) headers(p *proc, mh *http2.MetaHeadersFrame) {
 	switch {
 	case code != 200:
 		s.reset(p, st, mh.StreamEnded(), httpStatusError(code, ct))
-	case mh.StreamEnded(): // trailers-only: an error before any message
-		if _, ok := fields["grpc-status"]; ok {
-			s.end(st, trailerStatus(fields, "trailers-only response"), true)
-		} else {
-			s.end(st, s.missingEnd(), true)
-		}
+	case fields["grpc-status"] != "": // trailers-only: an error before any message
+		s.reset(p, st, mh.StreamEnded(), trailerStatus(fields, "trailers-only response"))
+	case mh.StreamEnded():
+		s.end(st, s.missingEnd(), true)
 	case !strings.HasPrefix(ct, s.expectedType()):
 		s.reset(p, st, false, status.Errorf(codes.Internal, "unexpected content-type %q", ct))
 	default:
@@ -364,4 +362,3 @@ func rstError(code http2.ErrCode) error {
 	}
 	return status.Errorf(c, "stream reset by the server: %v", code)
 }
-
