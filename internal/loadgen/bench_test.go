@@ -27,7 +27,7 @@ func (nopConn) RemoteAddr() net.Addr        { return &net.TCPAddr{IP: net.IPv4(1
 // BenchmarkCountedRead is the per-read hot path through the collector's
 // counting connection: read, lock the shard, decode, unlock.
 func BenchmarkCountedRead(b *testing.B) {
-	col := newCollector(false)
+	col := newCollector(false, false)
 	c := col.wrap(nopConn{})
 	buf := make([]byte, 4096)
 	b.ReportAllocs()
@@ -43,7 +43,7 @@ func BenchmarkCountedRead(b *testing.B) {
 // BenchmarkCountedReadParallel reads from many connections at once, as
 // the clients' goroutines do.
 func BenchmarkCountedReadParallel(b *testing.B) {
-	col := newCollector(false)
+	col := newCollector(false, false)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		c := col.wrap(nopConn{})
@@ -57,7 +57,7 @@ func BenchmarkCountedReadParallel(b *testing.B) {
 // BenchmarkCollectorLoad is the aggregation behind every snapshot and the
 // window's edges: a consistent copy of all shards.
 func BenchmarkCollectorLoad(b *testing.B) {
-	col := newCollector(false)
+	col := newCollector(false, false)
 	for range 1000 {
 		c := col.wrap(nopConn{})
 		c.Read(make([]byte, 64))
@@ -93,7 +93,7 @@ func BenchmarkSnapshot(b *testing.B) {
 }
 
 func TestCollectorWindow(t *testing.T) {
-	col := newCollector(false)
+	col := newCollector(false, false)
 	a := col.wrap(nopConn{})
 	buf := make([]byte, 64)
 	a.Read(buf)

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"galaxy/galaxyctl/internal/loadgen/probe"
 	"galaxy/galaxyctl/internal/loadgen/report"
@@ -29,6 +30,7 @@ type shard struct {
 // (sockets.go).
 type collector struct {
 	tls    bool
+	http1  bool
 	shards [numShards]shard
 	nextID atomic.Uint64
 
@@ -37,8 +39,51 @@ type collector struct {
 	opened, closed atomic.Int64
 }
 
-func newCollector(tls bool) *collector {
-	return &collector{tls: tls, socks: sockets{live: make(map[*connRecord]struct{})}}
+// newCollector returns the accounting of connections with TLS or not,
+// carrying HTTP/1.1 or HTTP/2.
+func newCollector(tls, http1 bool) *collector {
+	return &collector{tls: tls, http1: http1, socks: sockets{live: make(map[*connRecord]struct{})}}
+}
+
+// httpDecoders decode the HTTP bytes of a connection (the socket's, or
+// the plaintext inside TLS) into sh's counters.
+func (c *collector) httpDecoders(sh *shard) (in, out wire.Feeder) {
+	if c.http1 {
+		return wire.NewH1Decoder(&sh.c.H1In, true), wire.NewH1Decoder(&sh.c.H1Out, false)
+	}
+	return wire.NewH2Decoder(&sh.c.H2In, false), wire.NewH2Decoder(&sh.c.H2Out, true)
+}
+
+// socketDecoders decode a socket's bytes: TLS records, or HTTP.
+func (c *collector) socketDecoders(sh *shard) (in, out wire.Feeder) {
+	if c.tls {
+		return wire.NewTLSDecoder(&sh.c.TLSIn), wire.NewTLSDecoder(&sh.c.TLSOut)
+	}
+	return c.httpDecoders(sh)
+}
+
+// nextShard spreads connections over the shards.
+func (c *collector) nextShard() *shard { return &c.shards[c.nextID.Add(1)%numShards] }
+
+// newRecord starts the TCP_INFO accounting of a socket.
+func (c *collector) newRecord(raw net.Conn) *connRecord {
+	rec := &connRecord{sys: probe.RawConnOf(raw)}
+	if a, ok := raw.RemoteAddr().(*net.TCPAddr); ok {
+		rec.ipv6 = a.IP.To4() == nil
+	}
+	return rec
+}
+
+// track makes rec, complete with its counter, visible to sweeps.
+func (c *collector) track(rec *connRecord) {
+	c.opened.Add(1)
+	c.socks.register(rec)
+}
+
+// untrack runs once before a socket closes.
+func (c *collector) untrack(rec *connRecord) {
+	c.closed.Add(1)
+	c.socks.unregister(rec)
 }
 
 // load copies every shard under all their locks at once.
@@ -67,37 +112,66 @@ type countedConn struct {
 // wrap starts accounting for a freshly dialed socket. Over TLS the socket
 // carries records; the HTTP/2 view is added by wrapTLS after the handshake.
 func (c *collector) wrap(raw net.Conn) *countedConn {
-	sh := &c.shards[c.nextID.Add(1)%numShards]
-	rec := &connRecord{sys: probe.RawConnOf(raw)}
-	if a, ok := raw.RemoteAddr().(*net.TCPAddr); ok {
-		rec.ipv6 = a.IP.To4() == nil
-	}
-	var in, out wire.Feeder
-	if c.tls {
-		in, out = wire.NewTLSDecoder(&sh.c.TLSIn), wire.NewTLSDecoder(&sh.c.TLSOut)
-	} else {
-		in, out = wire.NewH2Decoder(&sh.c.H2In, false), wire.NewH2Decoder(&sh.c.H2Out, true)
-	}
-	wc := wire.NewConn(raw, &sh.mu, in, out, func() {
-		c.closed.Add(1)
-		c.socks.unregister(rec)
-	})
+	sh := c.nextShard()
+	rec := c.newRecord(raw)
+	in, out := c.socketDecoders(sh)
+	wc := wire.NewConn(raw, &sh.mu, in, out, func() { c.untrack(rec) })
 	// rec is complete before a sweep can see it.
-	rec.conn = wc
-	c.opened.Add(1)
-	c.socks.register(rec)
+	rec.ctr = wc.Counter
+	c.track(rec)
 	return &countedConn{Conn: wc, shard: sh}
 }
 
-// wrapTLS decodes the plaintext of a TLS connection as HTTP/2, into the
-// same shard as its socket.
+// wrapTLS decodes the plaintext of a TLS connection as HTTP, into the same
+// shard as its socket.
 func (c *collector) wrapTLS(raw net.Conn, plain net.Conn) net.Conn {
 	sh := &c.shards[0]
 	if cc, ok := raw.(*countedConn); ok {
 		sh = cc.shard
 	}
-	return wire.NewConn(plain, &sh.mu, wire.NewH2Decoder(&sh.c.H2In, false), wire.NewH2Decoder(&sh.c.H2Out, true), nil)
+	in, out := c.httpDecoders(sh)
+	return wire.NewConn(plain, &sh.mu, in, out, nil)
 }
+
+// meter starts the accounting of a socket an engine reads and writes
+// itself (package lean): the same decoders as a counting connection's,
+// fed by the engine.
+func (c *collector) meter(raw net.Conn) *socketMeter {
+	sh := c.nextShard()
+	m := &socketMeter{col: c, rec: c.newRecord(raw)}
+	in, out := c.socketDecoders(sh)
+	m.sock = wire.NewCounter(&sh.mu, in, out)
+	if c.tls {
+		in, out = c.httpDecoders(sh)
+		m.plain = wire.NewCounter(&sh.mu, in, out)
+	}
+	m.rec.ctr = m.sock
+	c.track(m.rec)
+	return m
+}
+
+// socketMeter is a lean.Meter: one socket's counters and TCP_INFO record.
+type socketMeter struct {
+	col         *collector
+	rec         *connRecord
+	sock, plain *wire.Counter
+}
+
+func (m *socketMeter) SocketRead(p []byte)  { m.sock.Received(p) }
+func (m *socketMeter) SocketWrote(p []byte) { m.sock.Sent(p) }
+func (m *socketMeter) PlainRead(p []byte)   { m.plain.Received(p) }
+func (m *socketMeter) PlainWrote(p []byte)  { m.plain.Sent(p) }
+
+// Moved points the socket's TCP_INFO readings at the engine's descriptor;
+// sweeps hold the lock, so none reads a closed one.
+func (m *socketMeter) Moved(rc syscall.RawConn) {
+	m.col.socks.mu.Lock()
+	m.rec.sys = rc
+	m.col.socks.mu.Unlock()
+}
+
+// Closing takes the socket's last reading before it closes.
+func (m *socketMeter) Closing() { m.col.untrack(m.rec) }
 
 // startPeriod opens a period (the ramp, the warm-up, the window): it reads
 // every socket's TCP_INFO as its base and returns the period's number and

@@ -3,7 +3,6 @@ package loadgen
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,18 +12,47 @@ import (
 	"go.uber.org/zap"
 
 	"galaxy/galaxyctl/internal/clock"
+	"galaxy/galaxyctl/internal/loadgen/lean"
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
 
-// Client flow-control modes (Config.ClientWindow).
+// Client flow-control modes (Config.ClientWindow): the older spelling of
+// the grpc-go profiles.
 const (
 	// WindowDynamic is grpc-go's default: its BDP estimator sends a PING
 	// (and a connection WINDOW_UPDATE) when data arrives and no probe is
 	// outstanding, which for idle streams means on nearly every heartbeat.
+	// It is ProfileGRPCGo.
 	WindowDynamic = report.WindowDynamic
 	// WindowStatic sets fixed stream and connection windows, which turns
-	// BDP probing off in grpc-go.
+	// BDP probing off in grpc-go. It is ProfileGRPCGoStatic.
 	WindowStatic = report.WindowStatic
+	// WindowBrowser is what ClientWindow says for ProfileBrowser.
+	WindowBrowser = report.WindowBrowser
+)
+
+// Client kinds (Config.Protocol, HTTP, Codec, Profile): package lean's.
+const (
+	ProtocolGRPC        = lean.ProtocolGRPC
+	ProtocolConnect     = lean.ProtocolConnect
+	ProtocolGRPCWeb     = lean.ProtocolGRPCWeb
+	HTTP1               = lean.HTTP1
+	HTTP2               = lean.HTTP2
+	CodecProto          = lean.CodecProto
+	CodecJSON           = lean.CodecJSON
+	ProfileGRPCGo       = lean.ProfileGRPCGo
+	ProfileGRPCGoStatic = lean.ProfileGRPCGoStatic
+	ProfileBrowser      = lean.ProfileBrowser
+)
+
+// Engines (Config.Engine).
+const (
+	// EngineLean is package lean: event loops, a few KiB per client, every
+	// protocol and profile.
+	EngineLean = "lean"
+	// EngineGRPCGo is the real grpc-go client, one ClientConn per
+	// connection: the ground truth of the grpc-go profiles.
+	EngineGRPCGo = "grpc-go"
 )
 
 // Defaults for zero-valued Config fields.
@@ -78,11 +106,27 @@ type Config struct {
 	Duration time.Duration
 	// TLS, if set, is the client TLS config; nil means h2c (plaintext).
 	TLS *tls.Config
-	// ClientWindow is WindowDynamic (also "") or WindowStatic.
+	// Protocol is ProtocolGRPC (also ""), ProtocolConnect or
+	// ProtocolGRPCWeb; HTTP is HTTP2 (also "") or HTTP1 (not for gRPC);
+	// Codec is CodecProto or CodecJSON, "" for the protocol's default
+	// (lean.DefaultCodec: JSON for Connect, as connect-web).
+	Protocol string
+	HTTP     string
+	Codec    string
+	// Profile is whose wire behaviour the clients copy: ProfileGRPCGo,
+	// ProfileGRPCGoStatic or ProfileBrowser; "" means ClientWindow's, or
+	// else the protocol's usual client (lean.DefaultProfile).
+	Profile string
+	// ClientWindow is the older way to choose a grpc-go profile:
+	// WindowDynamic or WindowStatic. Once defaults are filled it names the
+	// profile's window: dynamic, static or browser.
 	ClientWindow string
 	// StaticWindow is the stream and connection window in static mode; 0
 	// means DefaultStaticWindow.
 	StaticWindow int32
+	// Engine is EngineLean (also "") or EngineGRPCGo, which runs only the
+	// grpc-go profiles of gRPC over HTTP/2 with protobuf.
+	Engine string
 	// ExpectedInterval is the gateway's heartbeat interval if known; 0
 	// means learn it as the median gap.
 	ExpectedInterval time.Duration
@@ -143,23 +187,19 @@ type Config struct {
 }
 
 // ConfigError says which Config field is invalid and what it accepts, so a
-// CLI can name the flag.
-type ConfigError struct {
-	Field    string
-	Value    any
-	Accepted string
-}
-
-// Error reads "config field Clients: got 0, want a count of at least 1".
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("config field %s: got %v, want %s", e.Field, e.Value, e.Accepted)
-}
+// CLI can name the flag; for a combination that makes no sense, Other is
+// the field it conflicts with.
+type ConfigError = lean.ConfigError
 
 // Validate reports the first invalid field of c as a *ConfigError.
 func (c Config) Validate() error {
 	_, err := c.withDefaults()
 	return err
 }
+
+// WithDefaults returns c with its defaults filled in (the client kind a
+// protocol implies, say), or its first invalid field as a *ConfigError.
+func (c Config) WithDefaults() (Config, error) { return c.withDefaults() }
 
 // connections is how many connections c's clients use.
 func (c Config) connections() int {
@@ -178,6 +218,11 @@ func (c Config) echo() report.ConfigEcho {
 		WarmupMS:           ms(c.Warmup),
 		DurationMS:         ms(c.Duration),
 		TLS:                c.TLS != nil,
+		Protocol:           c.Protocol,
+		HTTP:               c.HTTP,
+		Codec:              c.Codec,
+		Profile:            c.Profile,
+		Engine:             c.Engine,
 		ClientWindow:       c.ClientWindow,
 		ExpectedIntervalMS: ms(c.ExpectedInterval),
 		ProjectIntervalMS:  ms(c.ProjectInterval),

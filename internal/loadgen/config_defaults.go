@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -12,12 +14,13 @@ import (
 	"go.uber.org/zap"
 
 	"galaxy/galaxyctl/internal/clock"
+	"galaxy/galaxyctl/internal/loadgen/lean"
 )
 
 // withDefaults validates c and fills the optional fields, a group of
 // fields at a time.
 func (c Config) withDefaults() (Config, error) {
-	for _, fill := range []func() error{c.fillTarget, c.fillPhases, c.fillProjection, c.fillConnect, c.fillSeams} {
+	for _, fill := range []func() error{c.fillTarget, c.fillClient, c.fillPhases, c.fillProjection, c.fillConnect, c.fillSeams} {
 		if err := fill(); err != nil {
 			return c, err
 		}
@@ -59,8 +62,8 @@ func (c *Config) fillTarget() error {
 	return nil
 }
 
-// fillPhases checks the warm-up, the window and the client's flow
-// control.
+// fillPhases checks the warm-up, the window and the static flow-control
+// window.
 func (c *Config) fillPhases() error {
 	switch {
 	case c.Warmup == 0:
@@ -73,13 +76,6 @@ func (c *Config) fillPhases() error {
 	}
 	if c.Duration < 0 {
 		return &ConfigError{Field: "Duration", Value: c.Duration, Accepted: "a duration greater than 0"}
-	}
-	switch c.ClientWindow {
-	case "":
-		c.ClientWindow = WindowDynamic
-	case WindowDynamic, WindowStatic:
-	default:
-		return &ConfigError{Field: "ClientWindow", Value: strconv.Quote(c.ClientWindow), Accepted: `"dynamic" or "static"`}
 	}
 	if c.StaticWindow == 0 {
 		c.StaticWindow = DefaultStaticWindow
@@ -172,4 +168,79 @@ func (c *Config) fillSeams() error {
 		c.Meter = noop.NewMeterProvider().Meter(meterName)
 	}
 	return nil
+}
+
+// fillClient checks the client kind (protocol, HTTP version, codec,
+// profile) and the engine that runs it, and fills their defaults.
+func (c *Config) fillClient() error {
+	if c.Protocol == "" {
+		c.Protocol = ProtocolGRPC
+	}
+	if c.HTTP == "" {
+		c.HTTP = HTTP2
+	}
+	fromWindow := false
+	switch c.ClientWindow {
+	case "":
+	case WindowDynamic, WindowStatic:
+		implied := ProfileGRPCGo
+		if c.ClientWindow == WindowStatic {
+			implied = ProfileGRPCGoStatic
+		}
+		if c.Profile != "" && c.Profile != implied {
+			return &ConfigError{Field: "ClientWindow", Value: strconv.Quote(c.ClientWindow), Other: "Profile",
+				Accepted: fmt.Sprintf("no window with profile %q (window dynamic is profile grpc-go, static is grpc-go-static)", c.Profile)}
+		}
+		c.Profile, fromWindow = implied, c.Profile == ""
+	default:
+		return &ConfigError{Field: "ClientWindow", Value: strconv.Quote(c.ClientWindow), Accepted: `"dynamic" or "static"`}
+	}
+	if err := lean.CheckKind(&c.Protocol, &c.HTTP, &c.Codec, &c.Profile); err != nil {
+		var ce *ConfigError
+		if fromWindow && errors.As(err, &ce) && ce.Field == "Profile" {
+			ce.Field, ce.Value = "ClientWindow", strconv.Quote(c.ClientWindow)
+			ce.Accepted = "no window setting: it chooses a grpc-go profile, and grpc-go speaks only gRPC"
+		}
+		return err
+	}
+	c.ClientWindow = windowOf(c.Profile)
+	if c.HTTP == HTTP1 && c.StreamsPerConn > 1 {
+		return &ConfigError{Field: "StreamsPerConn", Value: c.StreamsPerConn, Other: "HTTP",
+			Accepted: "1 stream per connection over HTTP/1.1"}
+	}
+	return c.fillEngine()
+}
+
+// fillEngine checks that the engine runs the client kind.
+func (c *Config) fillEngine() error {
+	switch c.Engine {
+	case "":
+		c.Engine = EngineLean
+	case EngineLean:
+	case EngineGRPCGo:
+		// The real grpc-go client: gRPC over HTTP/2, protobuf, its own
+		// windows.
+		if c.Protocol != ProtocolGRPC {
+			return &ConfigError{Field: "Engine", Value: strconv.Quote(c.Engine), Other: "Protocol",
+				Accepted: `protocol "grpc" for the grpc-go engine (engine "lean" speaks Connect and gRPC-Web)`}
+		}
+		if c.Codec != CodecProto {
+			return &ConfigError{Field: "Engine", Value: strconv.Quote(c.Engine), Other: "Codec",
+				Accepted: `codec "proto" for the grpc-go engine (engine "lean" speaks gRPC with JSON)`}
+		}
+	default:
+		return &ConfigError{Field: "Engine", Value: strconv.Quote(c.Engine), Accepted: `"lean" or "grpc-go"`}
+	}
+	return nil
+}
+
+// windowOf names a profile's flow-control window, as ClientWindow does.
+func windowOf(profile string) string {
+	switch profile {
+	case ProfileGRPCGo:
+		return WindowDynamic
+	case ProfileGRPCGoStatic:
+		return WindowStatic
+	}
+	return WindowBrowser
 }

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"google.golang.org/grpc"
 )
 
 // Client states.
@@ -28,10 +26,10 @@ type clientState struct {
 	windowStart uint64 // heartbeats at the window start; run goroutine only
 }
 
-// connGroup is one grpc.ClientConn shared by StreamsPerConn clients.
+// connGroup is one connection shared by StreamsPerConn clients.
 type connGroup struct {
 	mu     sync.Mutex
-	cc     *grpc.ClientConn
+	cc     poolConn
 	gen    int
 	active int // streams open or opening on cc
 }
@@ -44,14 +42,14 @@ type clientPool struct {
 	groups []connGroup
 	slots  chan struct{}
 	wg     sync.WaitGroup
-	// newConn creates the (lazy) grpc connection of group g.
-	newConn func(g int) (*grpc.ClientConn, error)
+	// newConn opens the connection of group g (lazily, for grpc-go).
+	newConn func(ctx context.Context, g int) (poolConn, error)
 
 	randMu sync.Mutex
 	rand   func() float64
 }
 
-func newClientPool(cfg Config, newConn func(int) (*grpc.ClientConn, error)) *clientPool {
+func newClientPool(cfg Config, newConn func(context.Context, int) (poolConn, error)) *clientPool {
 	r := cfg.Rand
 	if r == nil {
 		r = rand.Float64
@@ -85,14 +83,19 @@ func (p *clientPool) takeSlot(ctx context.Context) error {
 
 func (p *clientPool) releaseSlot() { <-p.slots }
 
-// acquireConn returns connection g, creating it on first use, and counts
-// one more stream on it; a failed open gives it back with connFailed.
-func (p *clientPool) acquireConn(g int) (*grpc.ClientConn, int, error) {
+// acquireConn returns connection g, opening it on first use, or when it
+// can open no more streams (closed by the server), and counts one more
+// stream on it; a failed open gives it back with connFailed.
+func (p *clientPool) acquireConn(ctx context.Context, g int) (poolConn, int, error) {
 	grp := &p.groups[g]
 	grp.mu.Lock()
 	defer grp.mu.Unlock()
+	if grp.cc != nil && !grp.cc.Usable() {
+		grp.cc.Close()
+		grp.cc, grp.active = nil, 0
+	}
 	if grp.cc == nil {
-		cc, err := p.newConn(g)
+		cc, err := p.newConn(ctx, g)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -111,7 +114,7 @@ func (p *clientPool) acquireConn(g int) (*grpc.ClientConn, int, error) {
 func (p *clientPool) connFailed(g, gen int) {
 	grp := &p.groups[g]
 	grp.mu.Lock()
-	var cc *grpc.ClientConn
+	var cc poolConn
 	if grp.gen == gen {
 		grp.active--
 		if grp.active == 0 {

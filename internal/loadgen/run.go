@@ -20,6 +20,7 @@ type runner struct {
 	echo report.ConfigEcho
 	inst instruments
 
+	eng    clientEngine // lean or grpc-go (engine_lean.go, engine_grpc.go)
 	pool   *clientPool  // the clients and their connections (pool.go, client.go)
 	tally  *tally       // how the clients fare (tally.go)
 	col    *collector   // bytes and TCP_INFO of their sockets (collector.go, sockets.go)
@@ -81,14 +82,19 @@ func newRunner(cfg Config) (*runner, error) {
 		echo:   cfg.echo(),
 		inst:   inst,
 		tally:  newTally(cfg.Clients),
-		col:    newCollector(cfg.TLS != nil),
+		col:    newCollector(cfg.TLS != nil, cfg.HTTP == HTTP1),
 		gaps:   newGapRecorder(interval, source),
 		phases: phases{log: cfg.Logger},
 	}
 	if r.gaps.observe, err = newGapMetric(cfg.Meter, cfg.ExpectedInterval); err != nil {
 		return nil, err
 	}
-	r.pool = newClientPool(cfg, r.newClientConn)
+	if cfg.Engine == EngineGRPCGo {
+		r.eng = grpcEngine{r}
+	} else if r.eng, err = newLeanEngine(r); err != nil {
+		return nil, err
+	}
+	r.pool = newClientPool(cfg, r.eng.newConn)
 	return r, nil
 }
 
@@ -96,6 +102,7 @@ func newRunner(cfg Config) (*runner, error) {
 func (r *runner) run(ctx context.Context) (*report.Report, error) {
 	m, err := r.begin(ctx)
 	if err != nil {
+		r.eng.close()
 		return nil, err
 	}
 	// The clients outlive ctx: when ctx ends the window is closed first,
@@ -107,6 +114,7 @@ func (r *runner) run(ctx context.Context) (*report.Report, error) {
 	stop := sync.OnceFunc(func() {
 		stopClients()
 		r.pool.wg.Wait()
+		r.eng.close()
 		r.pool.closeConns()
 		r.live.stop()
 	})

@@ -135,7 +135,7 @@ func (r *runner) snapshot(s *rates, final *report.Report) Snapshot {
 		// few milliseconds since the last snapshot would be noise.
 		d := mark.end.Sub(mark.base)
 		w := mark.length.Seconds()
-		snap.HeartbeatsPerSec = float64(d.H2In.Heartbeats) / w
+		snap.HeartbeatsPerSec = float64(d.Heartbeats()) / w
 		snap.BytesInPerSec = float64(d.SocketIn(tls)) / w
 		snap.BytesOutPerSec = float64(d.SocketOut(tls)) / w
 	} else {

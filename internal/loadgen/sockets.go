@@ -11,8 +11,8 @@ import (
 
 // connRecord is one client socket's place in the TCP_INFO accounting.
 type connRecord struct {
-	sys      syscall.RawConn
-	conn     *wire.Conn // its counting wrapper, for paired readings
+	sys      syscall.RawConn // guarded by sockets.mu once registered
+	ctr      *wire.Counter   // its byte counter, for paired readings
 	ipv6     bool
 	base     probe.TCPSample // TCP_INFO at the period's start (zero if opened in it)
 	inPeriod bool
@@ -22,15 +22,15 @@ type connRecord struct {
 // connection's byte totals: paired per socket, the two views differ only by
 // a read or write in the instant between them.
 func (rec *connRecord) read() (probe.TCPSample, error) {
-	if rec.conn == nil {
+	if rec.ctr == nil {
 		return probe.ReadTCPInfo(rec.sys)
 	}
 	// Bracket the syscall: if the counters moved during it, a read or
 	// write landed in between and the pair is retaken.
 	for try := 0; ; try++ {
-		r0, w0 := rec.conn.Totals()
+		r0, w0 := rec.ctr.Totals()
 		s, err := probe.ReadTCPInfo(rec.sys)
-		r1, w1 := rec.conn.Totals()
+		r1, w1 := rec.ctr.Totals()
 		if err != nil || (r0 == r1 && w0 == w1) || try == 3 {
 			s.ConnRead, s.ConnWritten = r1, w1
 			return s, err

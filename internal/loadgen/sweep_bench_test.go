@@ -28,7 +28,7 @@ func BenchmarkLiveSweep(b *testing.B) {
 			accepted <- c
 		}
 	}()
-	col := newCollector(false)
+	col := newCollector(false, false)
 	var conns []net.Conn
 	for range n {
 		c, err := net.Dial("tcp", lis.Addr().String())

@@ -76,6 +76,14 @@ func New(cfg Config) (*Engine, error) {
 	e.procs.New = func() any { return newProc() }
 	if cfg.TLS != nil {
 		e.tls = cfg.TLS.Clone()
+		if e.tls.ServerName == "" && !e.tls.InsecureSkipVerify {
+			// As grpc-go's credentials do: the authority's host.
+			host, _, err := net.SplitHostPort(cfg.Authority)
+			if err != nil {
+				host = cfg.Authority
+			}
+			e.tls.ServerName = host
+		}
 		e.tls.NextProtos = []string{"h2"}
 		if cfg.HTTP == HTTP1 {
 			e.tls.NextProtos = []string{"http/1.1"}

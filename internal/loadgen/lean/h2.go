@@ -2,6 +2,7 @@ package lean
 
 import (
 	"bytes"
+	"math"
 	"strconv"
 	"strings"
 
@@ -33,16 +34,22 @@ type h2sess struct {
 	firstBody int // the first request's body length, to replay into enc
 	requests  int
 
-	streams  []*stream
-	nextID   uint32
-	settings bool // the server's SETTINGS arrived
-	goaway   bool
-	pend     []byte // an incomplete frame
-	flow     connFlow
+	streams []*stream
+	nextID  uint32
+	sent    uint32 // streams whose request went out, not yet ended
+	waiting int    // streams queued
+	// maxStreams is the server's SETTINGS_MAX_CONCURRENT_STREAMS: a
+	// stream over it waits, as grpc-go's and Chromium's do, until another
+	// ends.
+	maxStreams uint32
+	settings   bool // the server's SETTINGS arrived
+	goaway     bool
+	pend       []byte // an incomplete frame
+	flow       connFlow
 }
 
 func newH2Sess(cfg *Config, reqs *requests) *h2sess {
-	s := &h2sess{cfg: cfg, reqs: reqs, nextID: 1}
+	s := &h2sess{cfg: cfg, reqs: reqs, nextID: 1, maxStreams: math.MaxUint32}
 	size := uint32(4096)
 	if cfg.Profile == ProfileBrowser {
 		size = chromeHeaderTableSize
@@ -66,21 +73,41 @@ func (s *h2sess) open(c *Conn, p *proc, st *stream, body []byte) {
 		st.report(status.Error(codes.Unavailable, "connection closed"))
 		return
 	}
-	st.id = s.nextID
-	s.nextID += 2
 	st.limit = s.flow.streamWin
 	st.last = p.now.UnixNano()
+	st.queued, st.body = true, body
+	s.waiting++
 	s.streams = append(s.streams, st)
-	if !s.browser() && !s.settings {
-		// grpc-go waits for the server's preface before its first stream.
-		st.queued, st.body = true, body
-		return
-	}
-	s.request(p, st, body)
+	s.sendQueued(p)
 }
 
-// request writes st's HEADERS and DATA, in one write.
+// sendQueued sends the requests of queued streams, in order, as far as
+// the server allows: grpc-go waits for the server's preface before its
+// first stream, and every client for a stream to end when the server's
+// limit of concurrent streams is reached.
+func (s *h2sess) sendQueued(p *proc) {
+	if s.waiting == 0 || (!s.browser() && !s.settings) {
+		return
+	}
+	for _, st := range s.streams {
+		if s.sent >= s.maxStreams {
+			return
+		}
+		if st.queued {
+			st.queued = false
+			s.waiting--
+			s.request(p, st, st.body)
+			st.body = nil
+		}
+	}
+}
+
+// request writes st's HEADERS and DATA, in one write. Stream identifiers
+// are given in the order requests go out, as HTTP/2 requires.
 func (s *h2sess) request(p *proc, st *stream, body []byte) {
+	st.id = s.nextID
+	s.nextID += 2
+	s.sent++
 	fields := s.reqs.fields(len(body))
 	var blk []byte
 	if s.requests == 0 {
@@ -100,19 +127,30 @@ func (s *h2sess) request(p *proc, st *stream, body []byte) {
 }
 
 func (s *h2sess) cancel(c *Conn, p *proc, st *stream) {
-	var found bool
-	if s.streams, found = removeStream(s.streams, st); !found {
+	if !s.remove(st) {
 		return
 	}
 	st.opened = nil
 	if !st.queued && !c.done {
 		p.fr.WriteRSTStream(st.id, http2.ErrCodeCancel)
+		s.sendQueued(p)
 	}
+}
+
+// remove drops st from the connection's streams.
+func (s *h2sess) remove(st *stream) bool {
+	var found bool
+	if s.streams, found = removeStream(s.streams, st); found && st.queued {
+		s.waiting--
+	} else if found {
+		s.sent--
+	}
+	return found
 }
 
 func (s *h2sess) find(id uint32) *stream {
 	for _, st := range s.streams {
-		if st.id == id {
+		if st.id == id && !st.queued {
 			return st
 		}
 	}
@@ -121,8 +159,7 @@ func (s *h2sess) find(id uint32) *stream {
 
 // end ends st: a failed open, or an End event when report is set.
 func (s *h2sess) end(st *stream, err error, report bool) {
-	var found bool
-	if s.streams, found = removeStream(s.streams, st); !found {
+	if !s.remove(st) {
 		return
 	}
 	if st.opened != nil {
@@ -168,6 +205,7 @@ func (s *h2sess) feed(c *Conn, p *proc, b []byte) error {
 			return nil
 		}
 	}
+	s.sendQueued(p) // streams that ended made room
 	if len(b) == 0 {
 		s.pend = nil
 	} else {
@@ -214,18 +252,13 @@ func (s *h2sess) frame(c *Conn, p *proc, f http2.Frame) {
 		if f.IsAck() {
 			return
 		}
+		if v, ok := f.Value(http2.SettingMaxConcurrentStreams); ok {
+			s.maxStreams = v
+		}
 		p.fr.WriteSettingsAck()
 		s.flow.unit(p)
-		if !s.settings {
-			s.settings = true
-			for _, st := range s.streams {
-				if st.queued {
-					st.queued = false
-					s.request(p, st, st.body)
-					st.body = nil
-				}
-			}
-		}
+		s.settings = true
+		s.sendQueued(p)
 	case *http2.PingFrame:
 		if !f.IsAck() {
 			p.fr.WritePing(true, f.Data)

@@ -183,7 +183,7 @@ func TestWriteJSON(t *testing.T) {
 		if !ok {
 			t.Fatalf("notes holds %T, want strings", n)
 		}
-		named = named || strings.Contains(s, "Rerun with --clientwindow static")
+		named = named || strings.Contains(s, "Rerun with --profile grpc-go-static")
 	}
 	if !named {
 		t.Errorf("notes = %q, want the client-window hint named by the namer", notes)

@@ -99,8 +99,12 @@ func writeHeader(e *errWriter, r *report.Report) {
 	if c.StreamsPerConn != 1 {
 		streams = units.Count(c.StreamsPerConn) + " streams"
 	}
-	e.para("", "  ", fmt.Sprintf("bench: %s clients against %s (%s, client window %s, %s per connection)",
-		units.Count(c.Clients), c.Addr, transport, window, streams))
+	kind := ""
+	if c.Protocol != "" {
+		kind = fmt.Sprintf("; %s %s over HTTP/%s, profile %s, engine %s", c.Protocol, c.Codec, c.HTTP, c.Profile, c.Engine)
+	}
+	e.para("", "  ", fmt.Sprintf("bench: %s clients against %s (%s, client window %s, %s per connection%s)",
+		units.Count(c.Clients), c.Addr, transport, window, streams, kind))
 	d := r.Durations
 	line := fmt.Sprintf("ramp %s (%s clients/s), warm-up %s, measured %s", units.Millis(d.RampMS),
 		units.Fixed(r.Clients.RampRateAchieved, 1), units.Millis(d.WarmupMS), units.Millis(d.MeasureMS))

@@ -24,14 +24,14 @@ func TestWriteText(t *testing.T) {
 		"bench: 10 clients against 127.0.0.1:7070 (h2c, client window dynamic",
 		"wire cost per heartbeat",
 		"  protobuf                 in    bytes     19.00     19.00  +0.00",
-		"  http2_window_update      out   bytes     13.00     -      -",
+		"  http2_window_update      out   bytes     13.00     13.02  -0.02",
 		"  ip_total                 both  bytes     288.00    -      -",
 		"  in   ping_ack       100     1,700  1.000      17.00",
 		"  connect  Unavailable  2",
 		"projection at one heartbeat every 15.00s: 288.0 IP bytes per heartbeat, 1.66 MB per client per day\n  (model, heartbeat alone: 489.60 kB)",
 		"  10,000     16.59 GB   1.536",
 		"notes\n  - ",
-		"--clientwindow static",
+		"--profile grpc-go-static",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("WriteText() lacks %q; got:\n%s", want, out)

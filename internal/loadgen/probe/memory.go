@@ -34,7 +34,11 @@ func ReadMemory(settle bool) report.MemSample {
 		}
 		return 0
 	}
-	return report.MemSample{HeapBytes: u(0), StackBytes: u(1), Goroutines: u(2), RSS: readRSS()}
+	m := report.MemSample{HeapBytes: u(0), StackBytes: u(1), Goroutines: u(2), RSS: readRSS()}
+	if st, ok := ReadSockstat(); ok {
+		m.KernelSocketBytes, m.KernelTCPSockets = st.TCPBytes, st.TCPAlloc
+	}
+	return m
 }
 
 // readRSS reads the resident set from /proc/self/statm (pages); 0 where

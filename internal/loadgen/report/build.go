@@ -56,14 +56,17 @@ func Build(m Measurement) *Report {
 	r.Config.Scales = append([]int{}, cfg.Scales...)
 	r.Config.SourceAddrs = append([]string{}, cfg.SourceAddrs...)
 	w := &m.Counters
-	hb := perHB(w.H2In.Heartbeats)
+	hb := perHB(w.Heartbeats())
 	r.Heartbeats = heartbeats(&m)
 	r.Bytes = bytesReport(&m, hb)
 	r.Segments = segments(&m.TCP, hb)
 	r.TCPInfo = tcpInfo(&m.TCP, w, cfg.TLS)
-	model := ModelFor(cfg.TLS)
+	model := ModelOf(cfg)
 	r.Layers = layers(r, w, hb, model)
 	r.Frames = FramesReport{In: frameRows(&w.H2In, hb), Out: frameRows(&w.H2Out, hb)}
+	if cfg.HTTP == "1.1" {
+		r.HTTP1 = &HTTP1Report{In: http1Direction(&w.H1In, hb), Out: http1Direction(&w.H1Out, hb)}
+	}
 	if cfg.TLS {
 		r.TLS = &TLSReport{
 			In:                     recordRows(&w.TLSIn, hb),
@@ -98,7 +101,7 @@ func cloneOrEmpty(m map[string]uint64) map[string]uint64 {
 
 func heartbeats(m *Measurement) HeartbeatsReport {
 	g := m.Gaps.Stats()
-	onWire := m.Counters.H2In.Heartbeats
+	onWire := m.Counters.Heartbeats()
 	h := HeartbeatsReport{
 		Received:       m.Heartbeats,
 		OnWire:         onWire,
@@ -138,27 +141,41 @@ func gapBucketsReport(bs []GapBucket) []GapBucketReport {
 
 func bytesReport(m *Measurement, hb perHB) BytesReport {
 	w, tls := &m.Counters, m.Config.TLS
+	msg := w.MsgIn()
 	socketIn, socketOut := w.SocketIn(tls), w.SocketOut(tls)
 	b := BytesReport{
-		ProtobufPerHeartbeat:         hb.of(w.H2In.MessageBytes),
-		GRPCPrefixPerHeartbeat:       hb.of(w.H2In.GRPCPrefix),
-		HTTP2FrameHeaderPerHeartbeat: hb.of(w.H2In.Frames[wire.KindData] * wire.FrameHeaderLen),
-		HTTP2PerHeartbeat:            hb.of(w.H2In.AllFrameBytes()),
-		HTTP2OutPerHeartbeat:         hb.of(w.H2Out.Preface + w.H2Out.AllFrameBytes()),
-		ClientRepliesPerHeartbeat:    hb.of(replyBytes(&w.H2Out)),
-		ServerPingsPerHeartbeat:      hb.of(w.H2In.FrameBytes(wire.KindPing) + w.H2In.FrameBytes(wire.KindPingAck)),
-		SocketInPerHeartbeat:         hb.of(socketIn),
-		SocketOutPerHeartbeat:        hb.of(socketOut),
-		TCPIPHeadersInPerHeartbeat:   hb.of(m.TCP.HeaderBytesIn),
-		TCPIPHeadersOutPerHeartbeat:  hb.of(m.TCP.HeaderBytesOut),
-		SocketIn:                     socketIn,
-		SocketOut:                    socketOut,
-		ResidualIn:                   w.H2In.Residual(),
-		ResidualOut:                  w.H2Out.Residual(),
+		MessagePerHeartbeat:         hb.of(msg.MessageBytes),
+		ProtobufPerHeartbeat:        hb.of(msg.MessageBytes),
+		EnvelopePerHeartbeat:        hb.of(msg.GRPCPrefix),
+		GRPCPrefixPerHeartbeat:      hb.of(msg.GRPCPrefix),
+		HTTPPerHeartbeat:            hb.of(w.HTTPIn()),
+		HTTPOutPerHeartbeat:         hb.of(w.HTTPOut()),
+		ClientRepliesPerHeartbeat:   hb.of(replyBytes(&w.H2Out) + w.H1Out.Bytes),
+		ServerPingsPerHeartbeat:     hb.of(w.H2In.FrameBytes(wire.KindPing) + w.H2In.FrameBytes(wire.KindPingAck)),
+		SocketInPerHeartbeat:        hb.of(socketIn),
+		SocketOutPerHeartbeat:       hb.of(socketOut),
+		TCPIPHeadersInPerHeartbeat:  hb.of(m.TCP.HeaderBytesIn),
+		TCPIPHeadersOutPerHeartbeat: hb.of(m.TCP.HeaderBytesOut),
+		SocketIn:                    socketIn,
+		SocketOut:                   socketOut,
+		ResidualIn:                  w.H2In.Residual() + w.H1In.Residual(),
+		ResidualOut:                 w.H2Out.Residual() + w.H1Out.Residual(),
+	}
+	if m.Config.Codec == "json" {
+		b.ProtobufPerHeartbeat = Missing
+	}
+	if m.Config.HTTP == "1.1" {
+		b.HTTPFramingPerHeartbeat = hb.of(w.H1In.ChunkFraming)
+		b.HTTP2FrameHeaderPerHeartbeat, b.HTTP2PerHeartbeat, b.HTTP2OutPerHeartbeat = Missing, Missing, Missing
+	} else {
+		b.HTTPFramingPerHeartbeat = hb.of(w.H2In.Frames[wire.KindData] * wire.FrameHeaderLen)
+		b.HTTP2FrameHeaderPerHeartbeat = b.HTTPFramingPerHeartbeat
+		b.HTTP2PerHeartbeat = hb.of(w.H2In.AllFrameBytes())
+		b.HTTP2OutPerHeartbeat = hb.of(w.H2Out.Preface + w.H2Out.AllFrameBytes())
 	}
 	if tls { // without TLS there is no record overhead: 0
-		b.TLSOverheadInPerHeartbeat = hb.ofDiff(socketIn, w.H2In.Bytes)
-		b.TLSOverheadOutPerHeartbeat = hb.ofDiff(socketOut, w.H2Out.Bytes)
+		b.TLSOverheadInPerHeartbeat = hb.ofDiff(socketIn, w.HTTPIn())
+		b.TLSOverheadOutPerHeartbeat = hb.ofDiff(socketOut, w.HTTPOut())
 		b.TLSResidualIn = w.TLSIn.Residual()
 		b.TLSResidualOut = w.TLSOut.Residual()
 	}
@@ -166,6 +183,13 @@ func bytesReport(m *Measurement, hb perHB) BytesReport {
 	b.IPOutPerHeartbeat = b.SocketOutPerHeartbeat + b.TCPIPHeadersOutPerHeartbeat
 	b.IPPerHeartbeat = b.IPInPerHeartbeat + b.IPOutPerHeartbeat
 	return b
+}
+
+func http1Direction(s *wire.H1Stats, hb perHB) HTTP1Direction {
+	return HTTP1Direction{
+		Heads: s.Heads, HeadBytes: s.Head, Chunks: s.Chunks, ChunkFramingBytes: s.ChunkFraming, BodyBytes: s.Body,
+		ChunksPerHeartbeat: hb.of(s.Chunks), ChunkFramingPerHeartbeat: hb.of(s.ChunkFraming),
+	}
 }
 
 // replyBytes is what the client sends that is not a request: everything

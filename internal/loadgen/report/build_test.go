@@ -87,13 +87,13 @@ func TestBuildReportClientReplies(t *testing.T) {
 	if got := r.Segments.PureAckOutPerHeartbeat; got != 1 {
 		t.Errorf("pure_ack_out_per_heartbeat = %v, want 1", got)
 	}
-	if !hasNote(r, "ClientWindow static") {
-		t.Errorf("notes = %q, want one suggesting ClientWindow static", r.Notes)
+	if !hasNote(r, "Profile grpc-go-static") {
+		t.Errorf("notes = %q, want one suggesting Profile grpc-go-static", r.Notes)
 	}
 
 	m.Config.ClientWindow = report.WindowStatic
 	r = report.Build(m)
-	if hasNote(r, "Rerun with ClientWindow static") || !hasNote(r, "Even with a static window") {
+	if hasNote(r, "Rerun with Profile grpc-go-static") || !hasNote(r, "Even with a static window") {
 		t.Errorf("static notes = %q, want the static variant without the suggestion", r.Notes)
 	}
 }

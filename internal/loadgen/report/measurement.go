@@ -74,11 +74,15 @@ type Measurement struct {
 	ServerError  string        `json:"server_error"`
 }
 
-// Counters are the counting connections' byte accounting: the HTTP/2 view
-// (for TLS, the plaintext under it) and, when TLS is on, the record view.
+// Counters are the counting connections' byte accounting: the HTTP view
+// (for TLS, the plaintext under it), HTTP/2 frames or HTTP/1.1 messages as
+// the run speaks (the other stays zero), and, when TLS is on, the record
+// view.
 type Counters struct {
 	H2In   wire.H2Stats  `json:"h2_in"`
 	H2Out  wire.H2Stats  `json:"h2_out"`
+	H1In   wire.H1Stats  `json:"h1_in"`
+	H1Out  wire.H1Stats  `json:"h1_out"`
 	TLSIn  wire.TLSStats `json:"tls_in"`
 	TLSOut wire.TLSStats `json:"tls_out"`
 }
@@ -88,6 +92,8 @@ func (c Counters) Sub(o Counters) Counters {
 	return Counters{
 		H2In:   c.H2In.Sub(&o.H2In),
 		H2Out:  c.H2Out.Sub(&o.H2Out),
+		H1In:   c.H1In.Sub(&o.H1In),
+		H1Out:  c.H1Out.Sub(&o.H1Out),
 		TLSIn:  c.TLSIn.Sub(&o.TLSIn),
 		TLSOut: c.TLSOut.Sub(&o.TLSOut),
 	}
@@ -97,17 +103,35 @@ func (c Counters) Sub(o Counters) Counters {
 func (c *Counters) Add(o *Counters) {
 	c.H2In.Add(&o.H2In)
 	c.H2Out.Add(&o.H2Out)
+	c.H1In.Add(&o.H1In)
+	c.H1Out.Add(&o.H1Out)
 	c.TLSIn.Add(&o.TLSIn)
 	c.TLSOut.Add(&o.TLSOut)
 }
 
+// MsgIn is the envelopes and messages the clients read, over either HTTP
+// version.
+func (c *Counters) MsgIn() wire.MsgStats {
+	m := c.H2In.MsgStats
+	m.Add(&c.H1In.MsgStats)
+	return m
+}
+
+// Heartbeats is the heartbeats decoded from what the clients read: the
+// divisor of every per-heartbeat figure.
+func (c *Counters) Heartbeats() uint64 { return c.H2In.Heartbeats + c.H1In.Heartbeats }
+
+// HTTPIn and HTTPOut are the HTTP bytes each way (inside TLS, when on).
+func (c *Counters) HTTPIn() uint64  { return c.H2In.Bytes + c.H1In.Bytes }
+func (c *Counters) HTTPOut() uint64 { return c.H2Out.Bytes + c.H1Out.Bytes }
+
 // SocketIn is the bytes read from the TCP sockets: TLS records when TLS is
-// on, HTTP/2 otherwise.
+// on, HTTP otherwise.
 func (c *Counters) SocketIn(tls bool) uint64 {
 	if tls {
 		return c.TLSIn.Bytes
 	}
-	return c.H2In.Bytes
+	return c.HTTPIn()
 }
 
 // SocketOut is the bytes written to the TCP sockets.
@@ -115,7 +139,7 @@ func (c *Counters) SocketOut(tls bool) uint64 {
 	if tls {
 		return c.TLSOut.Bytes
 	}
-	return c.H2Out.Bytes
+	return c.HTTPOut()
 }
 
 // TCPTotals sums the TCP_INFO deltas of every socket over a window, with
@@ -151,6 +175,11 @@ type MemSample struct {
 	HeapBytes  uint64 `json:"heap_bytes"`  // bytes of live and not-yet-swept heap objects
 	StackBytes uint64 `json:"stack_bytes"` // goroutine stacks
 	Goroutines uint64 `json:"goroutines"`
+	// KernelSocketBytes and KernelTCPSockets are the machine's TCP socket
+	// memory (pages times the page size) and sockets from
+	// /proc/net/sockstat; 0 where it is missing.
+	KernelSocketBytes uint64 `json:"kernel_socket_bytes"`
+	KernelTCPSockets  uint64 `json:"kernel_tcp_sockets"`
 }
 
 // Metric names a ServerSample is read from, on the server's Prometheus

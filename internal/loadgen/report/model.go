@@ -11,6 +11,9 @@ const (
 	// WindowStatic sets fixed stream and connection windows, which turns
 	// BDP probing off in grpc-go.
 	WindowStatic = "static"
+	// WindowBrowser is Chromium's windows and WINDOW_UPDATE rule (the
+	// browser profile).
+	WindowBrowser = "browser"
 )
 
 // Model is DESIGN.md's wire cost of one heartbeat for one transport, in
@@ -47,6 +50,23 @@ func ModelFor(tls bool) Model {
 	}
 	if tls {
 		m.TLSRecord = wire.TLSRecordHeaderLen + tls13AEADOverhead
+	}
+	return m
+}
+
+// ModelOf is the model of a run's client kind: the message in its codec
+// (19 bytes of protobuf, 33 of JSON), the 5-byte envelope every protocol
+// shares, and the HTTP framing of one message, a DATA frame header (9) on
+// HTTP/2 or chunked coding on HTTP/1.1 ("18\r\n" and "\r\n" around a
+// 24-byte envelope: 6). An empty field is the default: gRPC, HTTP/2,
+// protobuf.
+func ModelOf(c ConfigEcho) Model {
+	m := ModelFor(c.TLS)
+	if c.Codec == "json" {
+		m.Message = float64(wire.HeartbeatJSONLen)
+	}
+	if c.HTTP == "1.1" {
+		m.Framing = float64(wire.ChunkFramingLen(int(m.Message + m.Envelope)))
 	}
 	return m
 }

@@ -27,7 +27,7 @@ func notes(m *Measurement, r *Report) []Note {
 		memoryNotes(&n, m, r)
 		return n
 	}
-	if m.Counters.H2In.Heartbeats == 0 {
+	if m.Counters.Heartbeats() == 0 {
 		n.add("No heartbeat arrived in the %s window, so there are no per-heartbeat figures. Is the gateway's heartbeat interval longer than the window, or are its heartbeats off?",
 			roundDur(m.Window))
 		memoryNotes(&n, m, r)
@@ -72,10 +72,11 @@ func runNotes(n *notesBuilder, m *Measurement) {
 // wireNotes says what besides the heartbeat crossed the wire.
 func wireNotes(n *notesBuilder, m *Measurement, r *Report) {
 	w, b := &m.Counters, &r.Bytes
-	hbs := w.H2In.Heartbeats
-	if m.OtherMessages > 0 || w.H2In.Messages > hbs {
+	hbs := w.Heartbeats()
+	msgs := w.MsgIn().Messages
+	if m.OtherMessages > 0 || msgs > hbs {
 		n.add("%d messages other than heartbeats arrived in the window; the per-heartbeat figures include their bytes.",
-			max(m.OtherMessages, w.H2In.Messages-hbs))
+			max(m.OtherMessages, msgs-hbs))
 	}
 	if h := w.H2In.Frames[wire.KindHeaders]; h > 0 {
 		n.add("%d HEADERS frames from the server fell in the window (%.1f bytes per heartbeat): response headers of streams whose first message came after the warm-up, or trailers of streams that ended. A %s longer than the heartbeat interval keeps the first ones out.",
@@ -89,10 +90,14 @@ func wireNotes(n *notesBuilder, m *Measurement, r *Report) {
 		detail := "WINDOW_UPDATE " + units.Fixed(perFloat(out.FrameBytes(wire.KindWindowUpdate), hbs), 1) +
 			", PING " + units.Fixed(perFloat(out.FrameBytes(wire.KindPing), hbs), 1) +
 			", PING ack " + units.Fixed(perFloat(out.FrameBytes(wire.KindPingAck), hbs), 1)
-		if m.Config.ClientWindow == WindowDynamic {
+		switch m.Config.ClientWindow {
+		case WindowBrowser:
+			n.add("The client's flow-control replies cost more than the heartbeat itself: per heartbeat the client sent %.1f bytes of HTTP/2 frames back (%s), against %.1f bytes for the heartbeat's DATA frame. Chromium sends a WINDOW_UPDATE for the connection and one for the stream, each in a write (and a TLS record) of its own, after any data that comes 5 s or more after that scope's last update: at heartbeats of 5 s or more, after every one.",
+				b.ClientRepliesPerHeartbeat, detail, dataFrame)
+		case WindowDynamic:
 			n.add("The client's flow-control replies cost more than the heartbeat itself: per heartbeat the client sent %.1f bytes of HTTP/2 frames back (%s) and the server answered with %.1f bytes of PING frames, against %.1f bytes for the heartbeat's DATA frame. grpc-go's BDP estimator sends a PING whenever data arrives and no probe is outstanding, which for an idle stream is nearly every heartbeat. Rerun with %s to measure the heartbeat without it.",
-				b.ClientRepliesPerHeartbeat, detail, b.ServerPingsPerHeartbeat, dataFrame, Hint{Field: "ClientWindow", Value: WindowStatic})
-		} else {
+				b.ClientRepliesPerHeartbeat, detail, b.ServerPingsPerHeartbeat, dataFrame, Hint{Field: "Profile", Value: ProfileGRPCGoStatic})
+		default:
 			n.add("Even with a static window the client's replies cost more than the heartbeat: %.1f bytes of HTTP/2 frames back per heartbeat (%s) and %.1f bytes of server PING frames, against %.1f for the DATA frame.",
 				b.ClientRepliesPerHeartbeat, detail, b.ServerPingsPerHeartbeat, dataFrame)
 		}
@@ -107,12 +112,12 @@ func wireNotes(n *notesBuilder, m *Measurement, r *Report) {
 func accountingNotes(n *notesBuilder, m *Measurement, r *Report) {
 	w, b, tls := &m.Counters, &r.Bytes, m.Config.TLS
 	if b.ResidualIn != 0 || b.ResidualOut != 0 {
-		n.add("Frame accounting is out of step: %d bytes in and %d out over the window are not attributed to an HTTP/2 frame (expected 0; a frame cut by the window's edge accounts for a few bytes).",
+		n.add("Frame accounting is out of step: %d bytes in and %d out over the window are not attributed to an HTTP/2 frame or HTTP/1.1 head, chunk or body (expected 0; a frame cut by the window's edge accounts for a few bytes).",
 			b.ResidualIn, b.ResidualOut)
 	}
-	if w.H2In.Undecoded > 0 || w.H2Out.Undecoded > 0 {
-		n.add("%d bytes did not decode as HTTP/2; is the gateway speaking h2c (or TLS, with %s)?",
-			w.H2In.Undecoded+w.H2Out.Undecoded, Hint{Field: "TLS"})
+	if u := w.H2In.Undecoded + w.H2Out.Undecoded + w.H1In.Undecoded + w.H1Out.Undecoded; u > 0 {
+		n.add("%d bytes did not decode as HTTP; is the gateway speaking plaintext HTTP (or TLS, with %s)?",
+			u, Hint{Field: "TLS"})
 	}
 	if tls && (b.TLSResidualIn != 0 || b.TLSResidualOut != 0) {
 		n.add("TLS record accounting is out of step by %d bytes in and %d out over the window (expected 0).", b.TLSResidualIn, b.TLSResidualOut)
@@ -201,9 +206,18 @@ func memoryNotes(n *notesBuilder, m *Measurement, r *Report) {
 		if m.Connected < 1000 {
 			small = " With only " + units.Count(m.Connected) + " streams the runtime's own growth weighs on these figures."
 		}
-		n.add("bench holds about %s of RSS per stream: %s of Go heap and %s of goroutine stacks for %.1f goroutines. Most are grpc-go's: each ClientConn runs a transport reader and writer and its own resolver and balancer goroutines, and one more goroutine receives each stream; %s shares a ClientConn.%s",
-			units.IEC(mem.ClientBytesPerStream), units.IEC(mem.ClientHeapPerStream), units.IEC(mem.ClientStackPerStream),
-			mem.ClientGoroutinesPerStream, Hint{Field: "StreamsPerConn"}, small)
+		if m.Config.Engine == EngineGRPCGo {
+			n.add("bench holds about %s of RSS per stream: %s of Go heap and %s of goroutine stacks for %.1f goroutines. Most are grpc-go's: each ClientConn runs a transport reader and writer and its own resolver and balancer goroutines, and one more goroutine receives each stream; %s shares a ClientConn.%s",
+				units.IEC(mem.ClientBytesPerStream), units.IEC(mem.ClientHeapPerStream), units.IEC(mem.ClientStackPerStream),
+				mem.ClientGoroutinesPerStream, Hint{Field: "StreamsPerConn"}, small)
+		} else {
+			n.add("bench holds about %s of RSS per stream (%s of Go heap, %.2f goroutines): the lean engine serves idle connections from event loops, so a client is its connection's state, decoders and counters, plus its TLS connection when on.%s",
+				units.IEC(mem.ClientBytesPerStream), units.IEC(mem.ClientHeapPerStream), mem.ClientGoroutinesPerStream, small)
+		}
+	}
+	if mem.KernelSocketBytesAfter > 0 && m.Connected > 0 {
+		n.add("The kernel's TCP socket memory (/proc/net/sockstat, the whole machine: both ends on loopback, and any other process) went from %s to %s, %s per stream; it is not in any RSS.",
+			units.IEC(float64(mem.KernelSocketBytesBefore)), units.IEC(float64(mem.KernelSocketBytesAfter)), units.IEC(mem.KernelSocketBytesPerStream))
 	}
 	if m.Config.ServerMetricsURL == "" {
 		return

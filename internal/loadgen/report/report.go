@@ -24,8 +24,9 @@ type Report struct {
 	TCPInfo     TCPInfoReport    `json:"tcp_info"`
 	// Layers sets each measured layer beside DESIGN.md's model.
 	Layers []LayerRow   `json:"layers"`
-	Frames FramesReport `json:"frames"`
-	TLS    *TLSReport   `json:"tls"` // null without TLS
+	Frames FramesReport `json:"frames"` // HTTP/2; empty arrays on HTTP/1.1
+	HTTP1  *HTTP1Report `json:"http1"`  // null on HTTP/2
+	TLS    *TLSReport   `json:"tls"`    // null without TLS
 	Memory MemoryReport `json:"memory"`
 	Errors ErrorsReport `json:"errors"`
 	// Projection scales the per-heartbeat IP bytes to a fleet.
@@ -53,6 +54,11 @@ type ConfigEcho struct {
 	WarmupMS           float64  `json:"warmup_ms"`
 	DurationMS         float64  `json:"duration_ms"`
 	TLS                bool     `json:"tls"`
+	Protocol           string   `json:"protocol"` // grpc, connect or grpc-web
+	HTTP               string   `json:"http"`     // "1.1" or "2"
+	Codec              string   `json:"codec"`    // proto or json
+	Profile            string   `json:"profile"`  // grpc-go, grpc-go-static or browser
+	Engine             string   `json:"engine"`   // lean or grpc-go
 	ClientWindow       string   `json:"client_window"`
 	StaticWindow       int32    `json:"static_window"` // 0 in dynamic mode
 	ExpectedIntervalMS float64  `json:"expected_interval_ms"`
@@ -122,11 +128,26 @@ type GapBucketReport struct {
 // BytesReport is the bytes per heartbeat at each layer. "In" is server to
 // client, "out" client to server.
 type BytesReport struct {
-	ProtobufPerHeartbeat         Figure `json:"protobuf_per_heartbeat"`
-	GRPCPrefixPerHeartbeat       Figure `json:"grpc_prefix_per_heartbeat"`
-	HTTP2FrameHeaderPerHeartbeat Figure `json:"http2_frame_header_per_heartbeat"` // DATA frame headers, in
-	// HTTP2PerHeartbeat is every HTTP/2 byte the server sent: the DATA
-	// frames and any PING, PING ack, WINDOW_UPDATE or SETTINGS.
+	// MessagePerHeartbeat is the messages' bytes in the run's codec;
+	// ProtobufPerHeartbeat the same with the protobuf codec, and null with
+	// JSON.
+	MessagePerHeartbeat  Figure `json:"message_per_heartbeat"`
+	ProtobufPerHeartbeat Figure `json:"protobuf_per_heartbeat"`
+	// EnvelopePerHeartbeat is the 5-byte envelope prefixes of gRPC,
+	// Connect and gRPC-Web alike; GRPCPrefixPerHeartbeat is its older
+	// name.
+	EnvelopePerHeartbeat   Figure `json:"envelope_per_heartbeat"`
+	GRPCPrefixPerHeartbeat Figure `json:"grpc_prefix_per_heartbeat"`
+	// HTTPFramingPerHeartbeat is what HTTP adds to the messages: DATA frame
+	// headers on HTTP/2, chunk framing on HTTP/1.1.
+	HTTPFramingPerHeartbeat      Figure `json:"http_framing_per_heartbeat"`
+	HTTP2FrameHeaderPerHeartbeat Figure `json:"http2_frame_header_per_heartbeat"` // DATA frame headers, in; null on HTTP/1.1
+	// HTTPPerHeartbeat is every HTTP byte the server sent (on HTTP/2 the
+	// DATA frames and any PING, PING ack, WINDOW_UPDATE or SETTINGS), and
+	// HTTPOutPerHeartbeat every one the client sent; the http2_ keys are
+	// the same on HTTP/2 and null on HTTP/1.1.
+	HTTPPerHeartbeat     Figure `json:"http_per_heartbeat"`
+	HTTPOutPerHeartbeat  Figure `json:"http_out_per_heartbeat"`
 	HTTP2PerHeartbeat    Figure `json:"http2_per_heartbeat"`
 	HTTP2OutPerHeartbeat Figure `json:"http2_out_per_heartbeat"`
 	// ClientRepliesPerHeartbeat is the client's frames other than its
@@ -232,6 +253,25 @@ type FrameRow struct {
 	BytesPerHeartbeat  Figure `json:"bytes_per_heartbeat"`
 }
 
+// HTTP1Report is an HTTP/1.1 run's messages in each direction.
+type HTTP1Report struct {
+	In  HTTP1Direction `json:"in"`
+	Out HTTP1Direction `json:"out"`
+}
+
+// HTTP1Direction is one direction of HTTP/1.1 over the window: heads
+// (request or status line and header fields), chunks and their framing
+// (size lines, CRLFs, the last chunk), and body bytes.
+type HTTP1Direction struct {
+	Heads                    uint64 `json:"heads"`
+	HeadBytes                uint64 `json:"head_bytes"`
+	Chunks                   uint64 `json:"chunks"`
+	ChunkFramingBytes        uint64 `json:"chunk_framing_bytes"`
+	BodyBytes                uint64 `json:"body_bytes"`
+	ChunksPerHeartbeat       Figure `json:"chunks_per_heartbeat"`
+	ChunkFramingPerHeartbeat Figure `json:"chunk_framing_per_heartbeat"`
+}
+
 // TLSReport is TLS records by type in each direction.
 type TLSReport struct {
 	In                     []RecordRow `json:"in"`
@@ -264,6 +304,16 @@ type MemoryReport struct {
 	ClientStackPerStream      float64 `json:"client_stack_per_stream"` // goroutine stacks
 	ClientGoroutinesPerStream float64 `json:"client_goroutines_per_stream"`
 	ClientBytesPerConnection  float64 `json:"client_bytes_per_connection"`
+
+	// KernelSocketBytes is the memory of every TCP socket on the machine
+	// (both ends on loopback, and other processes'), from the mem line of
+	// /proc/net/sockstat; apart from RSS, which it is not part of.
+	// KernelTCPSockets is its alloc count.
+	KernelSocketBytesBefore    uint64  `json:"kernel_socket_bytes_before"`
+	KernelSocketBytesAfter     uint64  `json:"kernel_socket_bytes_after"`
+	KernelSocketBytesPerStream float64 `json:"kernel_socket_bytes_per_stream"`
+	KernelTCPSocketsBefore     uint64  `json:"kernel_tcp_sockets_before"`
+	KernelTCPSocketsAfter      uint64  `json:"kernel_tcp_sockets_after"`
 
 	ServerAvailable           bool    `json:"server_available"`
 	ServerError               string  `json:"server_error"`

@@ -119,7 +119,8 @@ type MsgStats struct {
 // and end-of-stream payloads.
 func (s *MsgStats) EnvelopeBytes() uint64 { return s.GRPCPrefix + s.MessageBytes + s.EndStreamBytes }
 
-func (s *MsgStats) add(o *MsgStats) {
+// Add adds o to s.
+func (s *MsgStats) Add(o *MsgStats) {
 	s.GRPCPrefix += o.GRPCPrefix
 	s.MessageBytes += o.MessageBytes
 	s.Messages += o.Messages
@@ -129,7 +130,8 @@ func (s *MsgStats) add(o *MsgStats) {
 	s.EndStreamBytes += o.EndStreamBytes
 }
 
-func (s *MsgStats) sub(o *MsgStats) {
+// Sub subtracts o from s.
+func (s *MsgStats) Sub(o *MsgStats) {
 	s.GRPCPrefix -= o.GRPCPrefix
 	s.MessageBytes -= o.MessageBytes
 	s.Messages -= o.Messages

@@ -53,7 +53,7 @@ func (s *H1Stats) Add(o *H1Stats) {
 	s.Chunks += o.Chunks
 	s.ChunkFraming += o.ChunkFraming
 	s.Body += o.Body
-	s.MsgStats.add(&o.MsgStats)
+	s.MsgStats.Add(&o.MsgStats)
 	s.Undecoded += o.Undecoded
 }
 
@@ -65,7 +65,7 @@ func (s H1Stats) Sub(o *H1Stats) H1Stats {
 	s.Chunks -= o.Chunks
 	s.ChunkFraming -= o.ChunkFraming
 	s.Body -= o.Body
-	s.MsgStats.sub(&o.MsgStats)
+	s.MsgStats.Sub(&o.MsgStats)
 	s.Undecoded -= o.Undecoded
 	return s
 }
@@ -201,7 +201,7 @@ func (d *H1Decoder) endLine(line []byte) {
 	case h1Head:
 		d.headLine(line)
 	case h1ChunkSize:
-		size, ok := parseChunkSize(line)
+		size, ok := ParseChunkSize(line)
 		switch {
 		case !ok:
 			d.broken = true
@@ -301,9 +301,9 @@ func parseDecimal(b []byte) (int64, bool) {
 	return n, true
 }
 
-// parseChunkSize reads a chunk-size line: hex digits, then optional
-// extensions after ';'.
-func parseChunkSize(line []byte) (int64, bool) {
+// ParseChunkSize reads a chunk-size line without its CRLF: hex digits,
+// then optional extensions after ';'.
+func ParseChunkSize(line []byte) (int64, bool) {
 	if i := bytes.IndexByte(line, ';'); i >= 0 {
 		line = line[:i]
 	}

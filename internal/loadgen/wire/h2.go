@@ -187,7 +187,7 @@ func (s *H2Stats) Add(o *H2Stats) {
 		s.Payload[k] += o.Payload[k]
 	}
 	s.DataPadding += o.DataPadding
-	s.MsgStats.add(&o.MsgStats)
+	s.MsgStats.Add(&o.MsgStats)
 	s.Undecoded += o.Undecoded
 }
 
@@ -200,7 +200,7 @@ func (s H2Stats) Sub(o *H2Stats) H2Stats {
 		s.Payload[k] -= o.Payload[k]
 	}
 	s.DataPadding -= o.DataPadding
-	s.MsgStats.sub(&o.MsgStats)
+	s.MsgStats.Sub(&o.MsgStats)
 	s.Undecoded -= o.Undecoded
 	return s
 }
