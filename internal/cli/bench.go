@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,8 +22,13 @@ import (
 )
 
 var (
-	benchOutputs = []string{"text", "json"}
-	benchWindows = []string{loadgen.WindowDynamic, loadgen.WindowStatic}
+	benchOutputs   = []string{"text", "json"}
+	benchWindows   = []string{loadgen.WindowDynamic, loadgen.WindowStatic}
+	benchProtocols = []string{loadgen.ProtocolGRPC, loadgen.ProtocolConnect, loadgen.ProtocolGRPCWeb}
+	benchHTTP      = []string{loadgen.HTTP2, loadgen.HTTP1}
+	benchCodecs    = []string{loadgen.CodecProto, loadgen.CodecJSON}
+	benchProfiles  = []string{loadgen.ProfileGRPCGo, loadgen.ProfileGRPCGoStatic, loadgen.ProfileBrowser}
+	benchEngines   = []string{loadgen.EngineLean, loadgen.EngineGRPCGo}
 )
 
 // benchOptions holds bench's flags and dependencies.
@@ -40,6 +46,11 @@ type benchOptions struct {
 	caFile          string
 	insecureSkip    bool
 	clientWindow    string
+	protocol        string
+	httpVersion     string
+	codec           string
+	profile         string
+	engine          string
 	heartbeat       time.Duration
 	projectInterval time.Duration
 	scales          string
@@ -52,6 +63,9 @@ type benchOptions struct {
 
 	sources   []netip.Addr
 	scaleList []int
+	// kind is the engine's configuration with its defaults filled in, for
+	// the line that announces the run.
+	kind loadgen.Config
 	// fileLimit is the soft limit of open files once complete raised it;
 	// 0 when it is not known.
 	fileLimit uint64
@@ -91,7 +105,13 @@ early and still prints the report); the report goes to stdout.`,
   galaxyctl bench --clients 10000 --source-addrs 127.0.0.1-127.0.0.8 -o json --report bench.json
 
   # what grpc-go's dynamic flow-control window costs, against static
-  galaxyctl bench --client-window static --duration 20s
+  galaxyctl bench --profile grpc-go-static --duration 20s
+
+  # browsers: Connect with JSON over HTTP/1.1, as connect-web sends it
+  galaxyctl bench --addr 127.0.0.1:8080 --protocol connect --http 1.1
+
+  # the real grpc-go client, the ground truth of the grpc-go profile
+  galaxyctl bench --engine grpc-go
 
   # an existing gateway with TLS; its heartbeat interval is learned
   galaxyctl bench --addr gw.internal:443 --tls --server-metrics http://gw.internal:9090/metrics`,
@@ -120,7 +140,12 @@ early and still prints the report); the report goes to stdout.`,
 	fs.BoolVar(&o.tls, "tls", false, "connect with TLS (the embedded gateway then serves a self-signed certificate)")
 	fs.StringVar(&o.caFile, "cacert", "", "PEM CA to trust for --addr (implies --tls)")
 	fs.BoolVar(&o.insecureSkip, "insecure-skip-verify", false, "with TLS, do not verify the server's certificate (implies --tls)")
-	fs.StringVar(&o.clientWindow, "client-window", loadgen.WindowDynamic, "client flow-control window: "+joinOr(benchWindows)+" (dynamic is grpc-go's default BDP probing)")
+	fs.StringVar(&o.protocol, "protocol", loadgen.ProtocolGRPC, "protocol the clients speak: "+joinOr(benchProtocols))
+	fs.StringVar(&o.httpVersion, "http", loadgen.HTTP2, "HTTP version: "+joinOr(benchHTTP)+" (1.1 for Connect and gRPC-Web only)")
+	fs.StringVar(&o.codec, "codec", "", "message codec: "+joinOr(benchCodecs)+" (default: json for Connect, as connect-web; proto otherwise)")
+	fs.StringVar(&o.profile, "profile", "", "whose wire behaviour the clients copy: "+joinOr(benchProfiles)+" (default: grpc-go for gRPC, browser for Connect and gRPC-Web)")
+	fs.StringVar(&o.clientWindow, "client-window", "", "grpc-go's flow-control window: "+joinOr(benchWindows)+"; the same as --profile grpc-go (dynamic BDP probing) or grpc-go-static")
+	fs.StringVar(&o.engine, "engine", loadgen.EngineLean, "client engine: "+joinOr(benchEngines)+" (grpc-go is the real client, for the grpc-go profiles of gRPC with proto)")
 	fs.DurationVar(&o.heartbeat, "heartbeat", time.Second, "the embedded gateway's heartbeat interval (ignored with --addr: learned from the gaps)")
 	fs.DurationVar(&o.projectInterval, "project-interval", loadgen.DefaultProjectInterval, "heartbeat interval of the fleet projection")
 	fs.StringVar(&o.scales, "scales", joinInts(loadgen.DefaultScales()), "fleet sizes of the projection, comma-separated; k and M suffixes allowed (10k,1M)")
@@ -132,6 +157,11 @@ early and still prints the report); the report goes to stdout.`,
 	cmd.AddCommand(newBenchReportCmd(g, nil), newBenchCompareCmd(g, nil))
 	registerEnumCompletion(cmd, "output", benchOutputs)
 	registerEnumCompletion(cmd, "client-window", benchWindows)
+	registerEnumCompletion(cmd, "protocol", benchProtocols)
+	registerEnumCompletion(cmd, "http", benchHTTP)
+	registerEnumCompletion(cmd, "codec", benchCodecs)
+	registerEnumCompletion(cmd, "profile", benchProfiles)
+	registerEnumCompletion(cmd, "engine", benchEngines)
 	_ = cmd.MarkFlagFilename("report")
 	_ = cmd.MarkFlagFilename("cacert")
 	return cmd
@@ -199,8 +229,8 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 	if o.duration <= 0 {
 		return usagef("--duration must be positive, got %s", o.duration)
 	}
-	if !contains(benchWindows, o.clientWindow) {
-		return usagef("--client-window %q is not one of %s", o.clientWindow, joinOr(benchWindows))
+	if err := o.validateKind(); err != nil {
+		return err
 	}
 	if o.heartbeat <= 0 {
 		return usagef("--heartbeat must be positive (bench measures heartbeats), got %s", o.heartbeat)
@@ -233,6 +263,44 @@ func (o *benchOptions) validate(cmd *cobra.Command) error {
 	return o.outs.validate()
 }
 
+// validateKind checks the client kind flags, each against its values,
+// then together, as the engine would, so a combination no client makes
+// is a usage error naming both flags.
+func (o *benchOptions) validateKind() error {
+	for _, f := range []struct {
+		flag, value string
+		values      []string
+	}{
+		{"--protocol", o.protocol, benchProtocols},
+		{"--http", o.httpVersion, benchHTTP},
+		{"--codec", o.codec, benchCodecs},
+		{"--profile", o.profile, benchProfiles},
+		{"--client-window", o.clientWindow, benchWindows},
+		{"--engine", o.engine, benchEngines},
+	} {
+		if f.value != "" && !contains(f.values, f.value) {
+			return usagef("%s %q is not one of %s", f.flag, f.value, joinOr(f.values))
+		}
+	}
+	cfg := loadgen.Config{Addr: "127.0.0.1:1", Clients: 1, StreamsPerConn: o.streamsPerConn,
+		Protocol: o.protocol, HTTP: o.httpVersion, Codec: o.codec, Profile: o.profile,
+		ClientWindow: o.clientWindow, Engine: o.engine}
+	err := cfg.Validate()
+	var ce *loadgen.ConfigError
+	if errors.As(err, &ce) && ce.Other != "" {
+		values := map[string]string{"Protocol": o.protocol, "HTTP": o.httpVersion, "Codec": o.codec,
+			"Profile": o.profile, "ClientWindow": o.clientWindow, "Engine": o.engine,
+			"StreamsPerConn": strconv.Itoa(o.streamsPerConn)}
+		return usagef("%s and %s do not go together: want %s",
+			strings.TrimSpace(benchFlags[ce.Field]+" "+values[ce.Field]),
+			strings.TrimSpace(benchFlags[ce.Other]+" "+values[ce.Other]), ce.Accepted)
+	}
+	if err != nil {
+		return benchConfigError(err)
+	}
+	return nil
+}
+
 func (o *benchOptions) useTLS() bool { return o.tls || o.caFile != "" || o.insecureSkip }
 
 func (o *benchOptions) run(ctx context.Context) error {
@@ -260,8 +328,9 @@ func (o *benchOptions) run(ctx context.Context) error {
 	}
 	defer stopOutputs()
 	// Progress on stderr is best effort: a failed write must not fail the run.
-	_, _ = fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s window, %s warm-up, %s measured\n",
-		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), o.clientWindow, o.warmup, o.duration)
+	k := o.kind
+	_, _ = fmt.Fprintf(o.g.streams.ErrOut, "bench: %d clients (%d per connection) against %s, %s over HTTP/%s (%s), profile %s, engine %s, %s warm-up, %s measured\n",
+		o.clients, o.streamsPerConn, describeTarget(o.addr, cfg.Addr), k.Protocol, k.HTTP, k.Codec, k.Profile, k.Engine, o.warmup, o.duration)
 
 	rep, err := o.runWithView(ctx, cfg)
 	if rep == nil {
@@ -296,7 +365,12 @@ func (o *benchOptions) config() (loadgen.Config, error) {
 		SourceAddrs:      o.sources,
 		Warmup:           o.warmup,
 		Duration:         o.duration,
+		Protocol:         o.protocol,
+		HTTP:             o.httpVersion,
+		Codec:            o.codec,
+		Profile:          o.profile,
 		ClientWindow:     o.clientWindow,
+		Engine:           o.engine,
 		ProjectInterval:  o.projectInterval,
 		Scales:           o.scaleList,
 		ServerMetricsURL: o.serverMetrics,
@@ -322,9 +396,11 @@ func (o *benchOptions) config() (loadgen.Config, error) {
 	if check.Addr == "" {
 		check.Addr, check.ExpectedInterval = "127.0.0.1:1", o.heartbeat
 	}
-	if err := check.Validate(); err != nil {
+	filled, err := check.WithDefaults()
+	if err != nil {
 		return cfg, benchConfigError(err)
 	}
+	o.kind = filled
 	return cfg, nil
 }
 

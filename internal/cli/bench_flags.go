@@ -18,6 +18,7 @@ var benchFlags = map[string]string{
 	"Duration": "--duration", "TLS": "--tls", "ClientWindow": "--client-window",
 	"ProjectInterval": "--project-interval", "Scales": "--scales",
 	"ServerMetricsURL": "--server-metrics", "ExpectedInterval": "--heartbeat",
+	"Protocol": "--protocol", "HTTP": "--http", "Codec": "--codec", "Profile": "--profile", "Engine": "--engine",
 }
 
 // benchFlagName names a hint by its flag ("--client-window static"); a
@@ -38,10 +39,14 @@ func benchFlagName(h report.Hint) string {
 func benchConfigError(err error) error {
 	var ce *loadgen.ConfigError
 	if errors.As(err, &ce) {
-		if f, ok := benchFlags[ce.Field]; ok {
-			return usagef("%s: got %v, want %s", f, ce.Value, ce.Accepted)
+		f, ok := benchFlags[ce.Field]
+		if !ok {
+			return err
 		}
-		return err
+		if other, ok := benchFlags[ce.Other]; ok {
+			return usagef("%s %v does not go with %s: want %s", f, ce.Value, other, ce.Accepted)
+		}
+		return usagef("%s: got %v, want %s", f, ce.Value, ce.Accepted)
 	}
 	var fe *loadgen.FileLimitError
 	if errors.As(err, &fe) {

@@ -18,6 +18,7 @@ func TestBenchFlagName(t *testing.T) {
 		want string
 	}{
 		{report.Hint{Field: "ClientWindow", Value: "static"}, "--client-window static"},
+		{report.Hint{Field: "Profile", Value: "grpc-go-static"}, "--profile grpc-go-static"},
 		{report.Hint{Field: "Warmup"}, "--warmup"},
 		{report.Hint{Field: "ExpectedInterval", Value: "0"}, "--heartbeat 0"},
 		{report.Hint{Field: "Unknown"}, "Unknown"},
@@ -50,7 +51,7 @@ func TestBenchFlagsNameEveryHint(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range []string{"ClientWindow", "Warmup", "Duration", "StreamsPerConn", "TLS", "Clients"} {
+	for _, f := range []string{"Profile", "Warmup", "Duration", "StreamsPerConn", "TLS", "Clients"} {
 		if !seen[f] {
 			t.Errorf("no note hinted at %s; the test does not cover it", f)
 		}

@@ -21,6 +21,15 @@ func (m Model) header(w int) string {
 	if c.TLS {
 		transport = "TLS"
 	}
+	if c.HTTP == "1.1" {
+		transport = "HTTP/1.1"
+		if c.TLS {
+			transport += "+TLS"
+		}
+	}
+	if c.Protocol != "" && c.Protocol != "grpc" {
+		transport = c.Protocol + " " + c.Codec + " · " + transport
+	}
 	join := func(parts ...string) string {
 		var out []string
 		for _, p := range parts {
