@@ -185,11 +185,30 @@ func (r *runner) rampUp(ctx, clientCtx context.Context, m *report.Measurement) e
 	return nil
 }
 
-// startClients starts each client's goroutine, with clientCtx, when the
-// pacer says, until ctx ends. Connects run in the clients' goroutines, so a
-// slow server slows the ramp only through ConnectParallel.
+// startClients starts each client, with clientCtx, when the pacer says,
+// until ctx ends. Connects run in the clients' goroutines, so a slow
+// server slows the ramp only through ConnectParallel. grpc-go's clients
+// keep their goroutine to receive; the lean engine's return once
+// connected, so they run on ConnectParallel workers instead: the runtime
+// never frees a goroutine's descriptor (about 430 bytes), and one per
+// client would stay as memory per client.
 func (r *runner) startClients(ctx, clientCtx context.Context) {
 	clk := r.cfg.Clock
+	var next chan int
+	if r.cfg.Engine == EngineLean {
+		next = make(chan int)
+		defer close(next)
+		for range min(r.cfg.ConnectParallel, r.cfg.Clients) {
+			r.pool.wg.Add(1)
+			go func() {
+				defer r.pool.wg.Done()
+				for i := range next {
+					r.pool.wg.Add(1)
+					r.runClient(clientCtx, i)
+				}
+			}()
+		}
+	}
 	for i := range r.cfg.Clients {
 		if wait := r.cfg.Pacer.Pace(clk.Now().Sub(r.started), i); wait > 0 {
 			if clock.Sleep(ctx, clk, wait) != nil {
@@ -198,6 +217,14 @@ func (r *runner) startClients(ctx, clientCtx context.Context) {
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if next != nil {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+			continue
 		}
 		r.pool.wg.Add(1)
 		go r.runClient(clientCtx, i)

@@ -19,13 +19,10 @@ type sockConn struct {
 	pending []byte // read by the loop, for crypto/tls to take
 	wpend   []byte // written, not yet taken by the socket
 	armed   bool   // the loop waits for the socket to take wpend
-
-	local, remote net.Addr
 }
 
 func (s *sockConn) init(nc net.Conn, m Meter) {
 	s.nc, s.fd, s.meter = nc, -1, m
-	s.local, s.remote = nc.LocalAddr(), nc.RemoteAddr()
 }
 
 // Read reads from the dialed connection, or hands out what the loop read.
@@ -74,8 +71,21 @@ func (s *sockConn) closeNet() {
 // Close is crypto/tls's; the engine closes sockets itself.
 func (s *sockConn) Close() error { return nil }
 
-func (s *sockConn) LocalAddr() net.Addr  { return s.local }
-func (s *sockConn) RemoteAddr() net.Addr { return s.remote }
+// LocalAddr and RemoteAddr are the dialed connection's while it is held;
+// keeping them after the hand-off would cost two addresses per client.
+func (s *sockConn) LocalAddr() net.Addr {
+	if s.nc != nil {
+		return s.nc.LocalAddr()
+	}
+	return nil
+}
+
+func (s *sockConn) RemoteAddr() net.Addr {
+	if s.nc != nil {
+		return s.nc.RemoteAddr()
+	}
+	return nil
+}
 
 // SetDeadline and its kin pass through while the dialed connection is
 // held (crypto/tls bounds its handshake with them); after the hand-off

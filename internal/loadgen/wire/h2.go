@@ -210,27 +210,28 @@ func (s H2Stats) Sub(o *H2Stats) H2Stats {
 // different streams interleave on a multiplexed connection and one message
 // may span frames.
 type H2Decoder struct {
-	stats  *H2Stats
-	broken bool
-	// preface is how many client-preface bytes are still expected.
-	preface int
-
-	hdr     [FrameHeaderLen]byte
-	hdrN    int
-	inFrame bool
-	kind    Kind
-	flags   byte
-	stream  uint32
-	left    uint32 // payload bytes of the current frame still to come
-
-	// DATA frame state.
-	padLenPending bool
-	dataLeft      uint32 // message-carrying bytes left in this frame
-	msg           msgState
+	// Fields are ordered and sized so a decoder fits 128 bytes: bench
+	// keeps two per client connection.
+	stats *H2Stats
 	// streams holds message state of streams whose last DATA frame ended
 	// mid-message. In steady state messages end with frames and it stays
 	// empty, so the hot path never touches it beyond a lookup.
 	streams map[uint32]msgState
+	msg     msgState // DATA frame state: the current stream's messages
+
+	stream   uint32
+	left     uint32 // payload bytes of the current frame still to come
+	dataLeft uint32 // message-carrying bytes left in this DATA frame
+
+	hdr     [FrameHeaderLen]byte
+	hdrN    uint8
+	preface uint8 // client-preface bytes still expected
+	broken  bool
+	inFrame bool
+	kind    Kind
+	flags   byte
+	// padLenPending: the pad-length byte of a padded DATA frame is next.
+	padLenPending bool
 }
 
 // NewH2Decoder returns a decoder that adds to stats. clientWrites is true
@@ -238,7 +239,7 @@ type H2Decoder struct {
 func NewH2Decoder(stats *H2Stats, clientWrites bool) *H2Decoder {
 	d := &H2Decoder{stats: stats}
 	if clientWrites {
-		d.preface = PrefaceLen
+		d.preface = uint8(PrefaceLen)
 	}
 	return d
 }
@@ -252,21 +253,21 @@ func (d *H2Decoder) Feed(p []byte) {
 		return
 	}
 	if d.preface > 0 {
-		n := min(d.preface, len(p))
-		off := PrefaceLen - d.preface
+		n := min(int(d.preface), len(p))
+		off := PrefaceLen - int(d.preface)
 		if string(p[:n]) != ClientPreface[off:off+n] {
 			d.broken = true
 			s.Undecoded += uint64(len(p))
 			return
 		}
 		s.Preface += uint64(n)
-		d.preface -= n
+		d.preface -= uint8(n)
 		p = p[n:]
 	}
 	for len(p) > 0 {
 		if !d.inFrame {
 			n := copy(d.hdr[d.hdrN:], p)
-			d.hdrN += n
+			d.hdrN += uint8(n)
 			p = p[n:]
 			if d.hdrN < FrameHeaderLen {
 				return
