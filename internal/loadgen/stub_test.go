@@ -34,6 +34,9 @@ type stubGateway struct {
 	endAfter int
 	endErr   error
 	hold     func(user string) bool
+	// burst, if set, sends every stream's heartbeats on its schedule
+	// rather than every interval from the stream's start.
+	burst *burstSchedule
 	// onEnd, if set, runs when a client ends its stream.
 	onEnd func()
 
@@ -57,7 +60,8 @@ func (s *stubGateway) Subscribe(req *gatewayv1.SubscribeRequest, stream grpc.Ser
 	if err := stream.SendHeader(metadata.MD{}); err != nil {
 		return err
 	}
-	t := time.NewTicker(s.interval)
+	user := req.GetUserId()
+	t := time.NewTimer(s.wait(user))
 	defer t.Stop()
 	hb := &gatewayv1.GatewayEvent{EventType: gatewayv1.HeartbeatEventType}
 	for sent := 0; ; sent++ {
@@ -74,8 +78,17 @@ func (s *stubGateway) Subscribe(req *gatewayv1.SubscribeRequest, stream grpc.Ser
 			if err := stream.Send(hb); err != nil {
 				return err
 			}
+			t.Reset(s.wait(user))
 		}
 	}
+}
+
+// wait is the time to user's next heartbeat.
+func (s *stubGateway) wait(user string) time.Duration {
+	if s.burst != nil {
+		return time.Until(s.burst.next(time.Now(), user))
+	}
+	return s.interval
 }
 
 func (s *stubGateway) seen() (peers map[string]int, users int) {
