@@ -129,6 +129,14 @@ func serveStub(t *testing.T, gw *stubGateway, opts ...grpc.ServerOption) (string
 // for 127.0.0.1 and a client config that trusts it.
 func testTLS(t *testing.T) (grpc.ServerOption, *tls.Config) {
 	t.Helper()
+	server, client := testCert(t)
+	return grpc.Creds(credentials.NewTLS(server)), client
+}
+
+// testCert returns a server TLS config with a fresh self-signed
+// certificate for 127.0.0.1 and a client config that trusts it.
+func testCert(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +160,6 @@ func testTLS(t *testing.T) (grpc.ServerOption, *tls.Config) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	server := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	return grpc.Creds(credentials.NewTLS(server)), &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	return server, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}
 }
