@@ -55,7 +55,7 @@ func TestBenchReportAndCompare(t *testing.T) {
 		stdout []string // "" for nothing
 		stderr []string
 	}{
-		{"report as text", []string{"bench", "report", dynamic}, 0, []string{"wire cost per heartbeat", "--client-window static"}, nil},
+		{"report as text", []string{"bench", "report", dynamic}, 0, []string{"wire cost per heartbeat", "--profile grpc-go-static"}, nil},
 		{"report as json", []string{"bench", "report", "-o", "json", dynamic}, 0, []string{`"schema_version": 1`, `"ip_per_heartbeat": 288`}, nil},
 		{"report html", []string{"bench", "report", "--html", html, "--timeseries", csv, dynamic}, 0, []string{""}, nil},
 		{"report passes", []string{"bench", "report", "--threshold", "bytes.ip_per_heartbeat<=300", dynamic}, 0, nil,

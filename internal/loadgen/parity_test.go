@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"galaxy/galaxyctl/internal/clock"
 	"galaxy/galaxyctl/internal/loadgen/probe"
 	"galaxy/galaxyctl/internal/loadgen/report"
 )
@@ -106,6 +107,8 @@ func (s burstSchedule) next(t time.Time, user string) time.Time {
 type phaseClock struct{ s burstSchedule }
 
 func (phaseClock) Now() time.Time { return time.Now() }
+
+func (phaseClock) AfterFunc(d time.Duration, f func()) clock.Timer { return time.AfterFunc(d, f) }
 
 func (c phaseClock) After(d time.Duration) <-chan time.Time {
 	now := time.Now()

@@ -77,7 +77,7 @@ func replyRows(r *Report, w *Counters, hb perHB, model Model, row func(string, s
 		} else if ok && k == wire.KindPing {
 			m = ptr(ping)
 		}
-		if w.H2Out.Frames[k] == 0 && (m == nil || *m == 0) {
+		if w.H2Out.Frames[k] == 0 {
 			continue
 		}
 		rows = append(rows, row("http2_"+k.String(), "out", "bytes", hb.of(w.H2Out.FrameBytes(k)), m))
