@@ -50,7 +50,7 @@ func TestBenchKindUsageErrors(t *testing.T) {
 // --client-window is the grpc-go profiles' other name.
 func TestBenchKindConfig(t *testing.T) {
 	for _, tc := range []struct {
-		args                                  []string
+		args                                   []string
 		protocol, http, codec, profile, engine string
 	}{
 		{nil, "grpc", "2", "proto", "grpc-go", "lean"},

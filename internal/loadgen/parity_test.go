@@ -61,12 +61,12 @@ func TestEngineParity(t *testing.T) {
 			}
 			cfg.Addr, _ = serveStub(t, &stubGateway{interval: interval, burst: &sched}, opts...)
 			reps := validRuns(t, cfg)
-			lean, real := reps[EngineLean], reps[EngineGRPCGo]
-			db := float64(lean.Bytes.IPPerHeartbeat - real.Bytes.IPPerHeartbeat)
-			ds := float64(lean.Segments.PerHeartbeat - real.Segments.PerHeartbeat)
+			lean, grpcgo := reps[EngineLean], reps[EngineGRPCGo]
+			db := float64(lean.Bytes.IPPerHeartbeat - grpcgo.Bytes.IPPerHeartbeat)
+			ds := float64(lean.Segments.PerHeartbeat - grpcgo.Segments.PerHeartbeat)
 			t.Logf("IP bytes per heartbeat: lean %.3f, grpc-go %.3f; segments: lean %.4f, grpc-go %.4f (%d and %d heartbeats)",
-				lean.Bytes.IPPerHeartbeat, real.Bytes.IPPerHeartbeat, lean.Segments.PerHeartbeat, real.Segments.PerHeartbeat,
-				lean.Heartbeats.OnWire, real.Heartbeats.OnWire)
+				lean.Bytes.IPPerHeartbeat, grpcgo.Bytes.IPPerHeartbeat, lean.Segments.PerHeartbeat, grpcgo.Segments.PerHeartbeat,
+				lean.Heartbeats.OnWire, grpcgo.Heartbeats.OnWire)
 			if math.Abs(db) > parityBytes || math.Abs(ds) > paritySegments {
 				t.Errorf("lean - grpc-go = %+.3f IP bytes, %+.4f segments per heartbeat, want within %.0f and %.2f",
 					db, ds, parityBytes, paritySegments)

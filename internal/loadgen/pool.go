@@ -91,7 +91,7 @@ func (p *clientPool) acquireConn(ctx context.Context, g int) (poolConn, int, err
 	grp.mu.Lock()
 	defer grp.mu.Unlock()
 	if grp.cc != nil && !grp.cc.Usable() {
-		grp.cc.Close()
+		_ = grp.cc.Close() // dead already; this releases it
 		grp.cc, grp.active = nil, 0
 	}
 	if grp.cc == nil {

@@ -1,19 +1,14 @@
 package lean
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
-	"io"
 	"net"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
-	"golang.org/x/net/http2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -121,7 +116,7 @@ func (e *Engine) Close() {
 	}
 	e.mu.Unlock()
 	for _, c := range conns {
-		c.Close()
+		_ = c.Close() // closing never fails; it ends the streams
 	}
 	e.wg.Wait()
 }
@@ -338,47 +333,6 @@ func (c *Conn) write(b []byte) error {
 	return nil
 }
 
-// received processes bytes read from the socket.
-func (c *Conn) received(p *proc, raw, plain []byte) {
-	var err error
-	if len(raw) > 0 {
-		c.sock.meter.SocketRead(raw)
-	}
-	if c.tc == nil {
-		err = c.sess.feed(c, p, raw)
-	} else {
-		c.sock.pending = raw
-		err = c.readTLS(p, plain)
-		c.sock.pending = nil
-	}
-	if err == nil {
-		err = c.flush(p)
-	}
-	if err != nil {
-		c.fail(err, true)
-	}
-}
-
-// readTLS decrypts what the socket delivered (and anything the TLS
-// connection already held) and feeds the plaintext to the session.
-func (c *Conn) readTLS(p *proc, buf []byte) error {
-	for {
-		n, err := c.tc.Read(buf)
-		if n > 0 {
-			c.sock.meter.PlainRead(buf[:n])
-			if ferr := c.sess.feed(c, p, buf[:n]); ferr != nil {
-				return ferr
-			}
-		}
-		if errors.Is(err, errWouldBlock) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 // fail ends c: its streams (reported when report is set), its socket.
 func (c *Conn) fail(err error, report bool) {
 	if c.done {
@@ -396,90 +350,4 @@ func (c *Conn) fail(err error, report bool) {
 	c.e.mu.Lock()
 	delete(c.e.conns, c)
 	c.e.mu.Unlock()
-}
-
-// proc is what decodes and encodes frames for the connections of one
-// goroutine: one http2.Framer reading from one connection's complete
-// frames at a time, and the replies to write.
-type proc struct {
-	fr   *http2.Framer
-	rd   sliceReader
-	out  bytes.Buffer
-	cuts []int // ends of write units in out, besides its end
-	now  time.Time
-	hdr  bytes.Buffer // scratch for header blocks
-}
-
-func newProc() *proc {
-	p := &proc{}
-	p.fr = http2.NewFramer(&p.out, &p.rd)
-	p.fr.SetReuseFrames()
-	return p
-}
-
-// sliceReader reads one connection's complete frames for the Framer.
-type sliceReader struct{ b []byte }
-
-func (r *sliceReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.b)
-	r.b = r.b[n:]
-	return n, nil
-}
-
-func (p *proc) reset() {
-	p.out.Reset()
-	p.cuts = p.cuts[:0]
-}
-
-// cut ends a write unit: what follows goes in a write of its own.
-func (p *proc) cut() { p.cuts = append(p.cuts, p.out.Len()) }
-
-// errWouldBlock is what sockConn returns when it has no more bytes: a
-// temporary net.Error, which crypto/tls does not make permanent, so the
-// TLS connection waits for the next read with a partial record kept.
-var errWouldBlock = wouldBlock{}
-
-type wouldBlock struct{}
-
-func (wouldBlock) Error() string   { return "would block" }
-func (wouldBlock) Timeout() bool   { return true }
-func (wouldBlock) Temporary() bool { return true }
-
-// stream is one client stream.
-type stream struct {
-	client int32
-	id     uint32
-	opened chan error // until the response header; nil after
-	env    envReader
-
-	// Flow control: grpc-go's inFlow (limit, pendingData, pendingUpdate)
-	// or Chromium's unacknowledged bytes and last update.
-	limit, pending, update uint32
-	last                   int64
-	queued                 bool   // waits for the server's SETTINGS
-	body                   []byte // the request, while queued
-	headers                bool   // response header received
-}
-
-// report sends the outcome of an open; later calls do nothing.
-func (st *stream) report(err error) {
-	if st.opened != nil {
-		st.opened <- err
-		st.opened = nil
-	}
-}
-
-func removeStream(ss []*stream, st *stream) ([]*stream, bool) {
-	i := slices.Index(ss, st)
-	if i < 0 {
-		return ss, false
-	}
-	ss = slices.Delete(ss, i, i+1)
-	if len(ss) == 0 {
-		ss = nil // release the array: most connections carry one stream
-	}
-	return ss, true
 }

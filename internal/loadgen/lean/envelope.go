@@ -85,9 +85,6 @@ func (r *envReader) next(b []byte) (rest []byte, flags byte, m []byte, ok bool) 
 	return b, 0, nil, false
 }
 
-// mid reports whether an envelope is under way.
-func (r *envReader) mid() bool { return r.hdrN > 0 }
-
 // endStatus is the status of an end-of-stream envelope: Connect's JSON
 // message or gRPC-Web's trailers. It is io.EOF for OK, as grpc-go reports
 // a stream that ended cleanly.

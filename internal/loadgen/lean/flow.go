@@ -41,12 +41,12 @@ func (f *connFlow) start(cfg *Config, p *proc) {
 	if cfg.Profile == ProfileBrowser {
 		f.browser = true
 		f.streamWin, f.last = ChromeStreamWindow, p.now.UnixNano()
-		p.fr.WriteSettings(
+		_ = p.fr.WriteSettings(
 			http2.Setting{ID: http2.SettingHeaderTableSize, Val: chromeHeaderTableSize},
 			http2.Setting{ID: http2.SettingEnablePush, Val: 0},
 			http2.Setting{ID: http2.SettingInitialWindowSize, Val: ChromeStreamWindow},
 			http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: chromeMaxHeaderListSize})
-		p.fr.WriteWindowUpdate(0, ChromeSessionWindow-DefaultWindow)
+		_ = p.fr.WriteWindowUpdate(0, ChromeSessionWindow-DefaultWindow)
 		return
 	}
 	// grpc-go (http2_client.go newHTTP2Client): SETTINGS carries the
@@ -63,9 +63,9 @@ func (f *connFlow) start(cfg *Config, p *proc) {
 	if w != DefaultWindow {
 		ss = append(ss, http2.Setting{ID: http2.SettingInitialWindowSize, Val: w})
 	}
-	p.fr.WriteSettings(ss...)
+	_ = p.fr.WriteSettings(ss...)
 	if w > DefaultWindow {
-		p.fr.WriteWindowUpdate(0, w-DefaultWindow)
+		_ = p.fr.WriteWindowUpdate(0, w-DefaultWindow)
 	}
 }
 
@@ -79,7 +79,7 @@ func (f *connFlow) unit(p *proc) {
 
 // data accounts a DATA frame of size bytes (payload with padding) on
 // stream st (nil when it is gone) and writes what the client writes back.
-func (f *connFlow) data(s *h2sess, p *proc, st *stream, size uint32) {
+func (f *connFlow) data(p *proc, st *stream, size uint32) {
 	if f.browser {
 		f.chromeData(p, st, size)
 		return
@@ -89,15 +89,15 @@ func (f *connFlow) data(s *h2sess, p *proc, st *stream, size uint32) {
 	ping := f.bdp != nil && f.bdp.add(size)
 	f.unacked += size
 	if f.unacked >= f.limit/4 {
-		p.fr.WriteWindowUpdate(0, f.unacked)
+		_ = p.fr.WriteWindowUpdate(0, f.unacked)
 		f.unacked = 0
 	}
 	if ping {
 		if f.unacked > 0 {
-			p.fr.WriteWindowUpdate(0, f.unacked)
+			_ = p.fr.WriteWindowUpdate(0, f.unacked)
 			f.unacked = 0
 		}
-		p.fr.WritePing(false, bdpPing)
+		_ = p.fr.WritePing(false, bdpPing)
 		f.bdp.sentAt = p.now
 	}
 	if st == nil || size == 0 {
@@ -107,7 +107,7 @@ func (f *connFlow) data(s *h2sess, p *proc, st *stream, size uint32) {
 	// (onRead), and a WINDOW_UPDATE follows a quarter window of reads.
 	st.update += size
 	if st.update >= st.limit/4 {
-		p.fr.WriteWindowUpdate(st.id, st.update)
+		_ = p.fr.WriteWindowUpdate(st.id, st.update)
 		st.update = 0
 	}
 }
@@ -123,7 +123,7 @@ func (f *connFlow) chromeData(p *proc, st *stream, size uint32) {
 	now := p.now.UnixNano()
 	f.unacked += size
 	if f.unacked > ChromeSessionWindow/2 || time.Duration(now-f.last) >= ChromeWindowUpdateAfter {
-		p.fr.WriteWindowUpdate(0, f.unacked)
+		_ = p.fr.WriteWindowUpdate(0, f.unacked)
 		p.cut()
 		f.unacked, f.last = 0, now
 	}
@@ -132,7 +132,7 @@ func (f *connFlow) chromeData(p *proc, st *stream, size uint32) {
 	}
 	st.update += size
 	if st.update > ChromeStreamWindow/2 || time.Duration(now-st.last) >= ChromeWindowUpdateAfter {
-		p.fr.WriteWindowUpdate(st.id, st.update)
+		_ = p.fr.WriteWindowUpdate(st.id, st.update)
 		p.cut()
 		st.update, st.last = 0, now
 	}
@@ -153,9 +153,9 @@ func (f *connFlow) pingAck(s *h2sess, p *proc) {
 		st.limit = n
 	}
 	f.streamWin = n
-	p.fr.WriteWindowUpdate(0, n-f.limit)
+	_ = p.fr.WriteWindowUpdate(0, n-f.limit)
 	f.limit = n
-	p.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: n})
+	_ = p.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: n})
 }
 
 // bdpEst is grpc-go's bdpEstimator.

@@ -48,7 +48,7 @@ func (x *h2driver) units() []string {
 	start := 0
 	for _, end := range append(append([]int(nil), x.p.cuts...), len(b)) {
 		if end > start {
-			out = append(out, describe(x.t, b[start:end]))
+			out = append(out, describe(b[start:end]))
 		}
 		start = end
 	}
@@ -57,7 +57,7 @@ func (x *h2driver) units() []string {
 }
 
 // describe lists the frames of b: "WINDOW_UPDATE(0,24) PING(bdp)".
-func describe(t *testing.T, b []byte) string {
+func describe(b []byte) string {
 	var parts []string
 	if bytes.HasPrefix(b, []byte(http2.ClientPreface)) {
 		parts, b = append(parts, "PREFACE"), b[len(http2.ClientPreface):]

@@ -60,14 +60,14 @@ func (s *h1sess) open(c *Conn, p *proc, st *stream, body []byte) {
 }
 
 // cancel gives up the request: HTTP/1.1 cannot, short of closing.
-func (s *h1sess) cancel(c *Conn, p *proc, st *stream) {
+func (s *h1sess) cancel(c *Conn, _ *proc, st *stream) {
 	if s.st == st {
 		s.st, st.opened = nil, nil
 		c.fail(errClosed, false)
 	}
 }
 
-func (s *h1sess) fail(c *Conn, err error, report bool) {
+func (s *h1sess) fail(_ *Conn, err error, report bool) {
 	st := s.st
 	s.st, s.state, s.head, s.line = nil, h1Idle, nil, nil
 	if st == nil {
@@ -125,8 +125,6 @@ func (s *h1sess) feed(c *Conn, p *proc, b []byte) error {
 		if err != nil {
 			return err
 		}
-	}
-	if s.st != nil {
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func newH2Sess(cfg *Config, reqs *requests) *h2sess {
 
 func (s *h2sess) browser() bool { return s.cfg.Profile == ProfileBrowser }
 
-func (s *h2sess) start(c *Conn, p *proc) {
+func (s *h2sess) start(_ *Conn, p *proc) {
 	p.out.WriteString(http2.ClientPreface)
 	if !s.browser() {
 		p.cut() // grpc-go writes the preface on its own
@@ -122,8 +122,8 @@ func (s *h2sess) request(p *proc, st *stream, body []byte) {
 		blk = block(s.enc, s.encBuf, fields)
 	}
 	s.requests++
-	p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: st.id, BlockFragment: blk, EndHeaders: true})
-	p.fr.WriteData(st.id, true, body)
+	_ = p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: st.id, BlockFragment: blk, EndHeaders: true})
+	_ = p.fr.WriteData(st.id, true, body)
 }
 
 func (s *h2sess) cancel(c *Conn, p *proc, st *stream) {
@@ -132,7 +132,7 @@ func (s *h2sess) cancel(c *Conn, p *proc, st *stream) {
 	}
 	st.opened = nil
 	if !st.queued && !c.done {
-		p.fr.WriteRSTStream(st.id, http2.ErrCodeCancel)
+		_ = p.fr.WriteRSTStream(st.id, http2.ErrCodeCancel)
 		s.sendQueued(p)
 	}
 }
@@ -171,7 +171,7 @@ func (s *h2sess) end(st *stream, err error, report bool) {
 	}
 }
 
-func (s *h2sess) fail(c *Conn, err error, report bool) {
+func (s *h2sess) fail(_ *Conn, err error, report bool) {
 	for len(s.streams) > 0 {
 		s.end(s.streams[0], err, report)
 	}
@@ -255,13 +255,13 @@ func (s *h2sess) frame(c *Conn, p *proc, f http2.Frame) {
 		if v, ok := f.Value(http2.SettingMaxConcurrentStreams); ok {
 			s.maxStreams = v
 		}
-		p.fr.WriteSettingsAck()
+		_ = p.fr.WriteSettingsAck()
 		s.flow.unit(p)
 		s.settings = true
 		s.sendQueued(p)
 	case *http2.PingFrame:
 		if !f.IsAck() {
-			p.fr.WritePing(true, f.Data)
+			_ = p.fr.WritePing(true, f.Data)
 			s.flow.unit(p)
 		} else if f.Data == bdpPing {
 			s.flow.pingAck(s, p)
@@ -285,7 +285,7 @@ func noEmit(hpack.HeaderField) {}
 
 func (s *h2sess) data(p *proc, f *http2.DataFrame) {
 	st := s.find(f.StreamID)
-	s.flow.data(s, p, st, f.Header().Length)
+	s.flow.data(p, st, f.Header().Length)
 	if st == nil {
 		return
 	}
@@ -356,7 +356,7 @@ func (s *h2sess) headers(p *proc, mh *http2.MetaHeadersFrame) {
 // reset ends st with err, cancelling it at the server unless it ended.
 func (s *h2sess) reset(p *proc, st *stream, ended bool, err error) {
 	if !ended {
-		p.fr.WriteRSTStream(st.id, http2.ErrCodeCancel)
+		_ = p.fr.WriteRSTStream(st.id, http2.ErrCodeCancel)
 	}
 	s.end(st, err, true)
 }

@@ -71,13 +71,13 @@ func newLoop(e *Engine) (*loop, error) {
 	}
 	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		unix.Close(ep)
+		_ = unix.Close(ep)
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}
 	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
-		unix.Close(ep)
-		unix.Close(wake)
+		_ = unix.Close(ep)
+		_ = unix.Close(wake)
 		return nil, fmt.Errorf("epoll_ctl: %w", err)
 	}
 	return &loop{e: e, ep: ep, wake: wake, p: newProc(), rbuf: make([]byte, loopReadBuf),
@@ -98,7 +98,7 @@ func (l *loop) post(f func()) bool {
 	if ring {
 		var one [8]byte
 		binary.NativeEndian.PutUint64(one[:], 1)
-		unix.Write(l.wake, one[:]) // the counter cannot overflow from here
+		_, _ = unix.Write(l.wake, one[:]) // the counter cannot overflow from here
 	}
 	return true
 }
@@ -123,7 +123,7 @@ func (l *loop) run() {
 		for i := range max(n, 0) {
 			if int(evs[i].Fd) == l.wake {
 				var b [8]byte
-				unix.Read(l.wake, b[:])
+				_, _ = unix.Read(l.wake, b[:])
 				continue
 			}
 			l.handle(int(evs[i].Fd), evs[i].Events)
@@ -168,8 +168,8 @@ func (l *loop) shutdown(err error) {
 			c.fail(err, false)
 		}
 	}
-	unix.Close(l.ep)
-	unix.Close(l.wake)
+	_ = unix.Close(l.ep)
+	_ = unix.Close(l.wake)
 }
 
 func (l *loop) handle(fd int, events uint32) {
@@ -233,11 +233,11 @@ func (l *loop) remove(c *Conn) {
 	if fd < 0 {
 		return
 	}
-	unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, fd, nil)
+	_ = unix.EpollCtl(l.ep, unix.EPOLL_CTL_DEL, fd, nil)
 	if fd < len(l.conns) && l.conns[fd] == c {
 		l.conns[fd] = nil
 	}
-	unix.Close(fd)
+	_ = unix.Close(fd)
 	c.sock.fd = -1
 	c.sock.wpend = nil
 }
@@ -285,15 +285,15 @@ func (c *Conn) handOff(l *loop) (bool, error) {
 		return false, fmt.Errorf("dup: %w", derr)
 	}
 	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd)
 		return false, fmt.Errorf("set non-blocking: %w", err)
 	}
 	c.sock.meter.Moved(fdConn(fd))
-	c.sock.nc.Close()
+	_ = c.sock.nc.Close() // the duplicate keeps the socket
 	c.sock.nc, c.sock.fd, c.l = nil, fd, l
 	if !l.post(func() { l.add(c) }) {
 		c.sock.meter.Closing()
-		unix.Close(fd)
+		_ = unix.Close(fd)
 		c.sock.fd = -1
 		c.done = true
 		c.dead.Store(true)

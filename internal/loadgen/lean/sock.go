@@ -64,7 +64,7 @@ func (s *sockConn) Write(p []byte) (int, error) {
 // It leaves nc set: a connection's own goroutine may still be reading it.
 func (s *sockConn) closeNet() {
 	if s.nc != nil {
-		s.nc.Close()
+		_ = s.nc.Close() // nothing to do about a failed close
 	}
 }
 

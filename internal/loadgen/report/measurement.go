@@ -121,8 +121,10 @@ func (c *Counters) MsgIn() wire.MsgStats {
 // divisor of every per-heartbeat figure.
 func (c *Counters) Heartbeats() uint64 { return c.H2In.Heartbeats + c.H1In.Heartbeats }
 
-// HTTPIn and HTTPOut are the HTTP bytes each way (inside TLS, when on).
-func (c *Counters) HTTPIn() uint64  { return c.H2In.Bytes + c.H1In.Bytes }
+// HTTPIn is the HTTP bytes the clients read (inside TLS, when on).
+func (c *Counters) HTTPIn() uint64 { return c.H2In.Bytes + c.H1In.Bytes }
+
+// HTTPOut is the HTTP bytes the clients wrote.
 func (c *Counters) HTTPOut() uint64 { return c.H2Out.Bytes + c.H1Out.Bytes }
 
 // SocketIn is the bytes read from the TCP sockets: TLS records when TLS is
