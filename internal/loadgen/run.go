@@ -158,6 +158,7 @@ func (r *runner) begin(ctx context.Context) (report.Measurement, error) {
 		r.srvBefore = &s
 		m.ServerBefore = r.srvBefore
 	}
+	probe.ReleaseMemory() // the baseline, like the reading after the warm-up, without freed pages
 	r.memBefore = probe.ReadMemory(true)
 	m.MemBefore = r.memBefore
 	period, base := r.col.startPeriod()
@@ -239,6 +240,10 @@ func (r *runner) warmUp(ctx context.Context, m *report.Measurement) error {
 	period, base := r.col.startPeriod()
 	r.phases.set(phaseMark{phase: PhaseWarmup, start: rampEnd, length: r.cfg.Warmup, period: period, base: base,
 		hbBase: r.tally.heartbeats.Load(), otherBase: r.tally.otherMessages.Load(), ramp: m.Ramp})
+	// What the ramp freed goes back to the system now, as the scavenger
+	// would in time; what the warm-up's heartbeats allocate stays, so the
+	// reading after it is the steady state at default GOGC.
+	probe.ReleaseMemory()
 	if err := clock.Sleep(ctx, clk, r.cfg.Warmup); err != nil {
 		m.Warmup = clk.Now().Sub(rampEnd)
 		return err

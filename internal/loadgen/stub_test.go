@@ -135,7 +135,7 @@ func testTLS(t *testing.T) (grpc.ServerOption, *tls.Config) {
 
 // testCert returns a server TLS config with a fresh self-signed
 // certificate for 127.0.0.1 and a client config that trusts it.
-func testCert(t *testing.T) (server, client *tls.Config) {
+func testCert(t testing.TB) (server, client *tls.Config) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -3,6 +3,7 @@ package probe
 import (
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -40,6 +41,15 @@ func ReadMemory(settle bool) report.MemSample {
 	}
 	return m
 }
+
+// ReleaseMemory returns the heap's free pages to the operating system
+// (debug.FreeOSMemory, which collects first). bench calls it once the
+// ramp is over: the ramp's garbage (TLS handshakes above all) leaves
+// pages free but resident, which the runtime's background scavenger
+// gives back only over the following seconds to minutes; without it the
+// memory per stream read after the warm-up would depend on how far the
+// scavenger got, not on what the idle clients hold.
+func ReleaseMemory() { debug.FreeOSMemory() }
 
 // readRSS reads the resident set from /proc/self/statm (pages); 0 where
 // there is no /proc.
