@@ -159,23 +159,37 @@ func writeLayers(e *errWriter, r *report.Report) {
 }
 
 func writeFrames(e *errWriter, r *report.Report) {
-	e.printf("\nHTTP/2 frames in the window\n")
-	rows := [][]string{{"dir", "type", "frames", "bytes", "frames/hb", "bytes/hb"}}
-	for _, dir := range []struct {
-		name string
-		rows []report.FrameRow
-	}{{"in", r.Frames.In}, {"out", r.Frames.Out}} {
-		for _, f := range dir.rows {
-			rows = append(rows, []string{dir.name, f.Type, units.Count(f.Frames), units.Count(f.Bytes),
-				fig(f.FramesPerHeartbeat, 3), fig(f.BytesPerHeartbeat, 2)})
+	if h := r.HTTP1; h != nil {
+		e.printf("\nHTTP/1.1 in the window\n")
+		rows := [][]string{{"dir", "heads", "head bytes", "chunks", "chunk framing", "body bytes", "chunks/hb", "framing/hb"}}
+		for _, dir := range []struct {
+			name string
+			d    report.HTTP1Direction
+		}{{"in", h.In}, {"out", h.Out}} {
+			d := dir.d
+			rows = append(rows, []string{dir.name, units.Count(d.Heads), units.Count(d.HeadBytes), units.Count(d.Chunks),
+				units.Count(d.ChunkFramingBytes), units.Count(d.BodyBytes), fig(d.ChunksPerHeartbeat, 3), fig(d.ChunkFramingPerHeartbeat, 2)})
 		}
+		e.table(rows)
+	} else {
+		e.printf("\nHTTP/2 frames in the window\n")
+		rows := [][]string{{"dir", "type", "frames", "bytes", "frames/hb", "bytes/hb"}}
+		for _, dir := range []struct {
+			name string
+			rows []report.FrameRow
+		}{{"in", r.Frames.In}, {"out", r.Frames.Out}} {
+			for _, f := range dir.rows {
+				rows = append(rows, []string{dir.name, f.Type, units.Count(f.Frames), units.Count(f.Bytes),
+					fig(f.FramesPerHeartbeat, 3), fig(f.BytesPerHeartbeat, 2)})
+			}
+		}
+		e.table(rows)
 	}
-	e.table(rows)
 	if r.TLS == nil {
 		return
 	}
 	e.printf("\nTLS records in the window\n")
-	rows = [][]string{{"dir", "type", "records", "bytes", "bytes/hb"}}
+	rows := [][]string{{"dir", "type", "records", "bytes", "bytes/hb"}}
 	for _, dir := range []struct {
 		name string
 		rows []report.RecordRow

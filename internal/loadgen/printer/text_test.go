@@ -8,6 +8,7 @@ import (
 
 	"galaxy/galaxyctl/internal/loadgen/report"
 	"galaxy/galaxyctl/internal/loadgen/report/reporttest"
+	"galaxy/galaxyctl/internal/loadgen/wire"
 )
 
 func TestWriteText(t *testing.T) {
@@ -100,5 +101,29 @@ func TestWriteTextError(t *testing.T) {
 	}
 	if err := WriteJSON(failWriter{}, r, nil); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("WriteJSON(failing writer) = %v, want disk full", err)
+	}
+}
+
+// An HTTP/1.1 run shows its heads and chunks, not HTTP/2 frames.
+func TestWriteTextHTTP1(t *testing.T) {
+	m := reporttest.H2C()
+	m.Config.Protocol, m.Config.HTTP, m.Config.Codec = "connect", "1.1", "json"
+	in := &m.Counters.H1In
+	in.Heartbeats, in.Messages, in.Chunks = 100, 100, 100
+	in.ChunkFraming, in.Body = 600, 3800
+	in.Bytes = in.ChunkFraming + in.Body
+	m.Counters.H2In = wire.H2Stats{}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, report.Build(m), nil); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"HTTP/1.1 in the window", "  in   0      0           100     600", "http1_chunk_framing"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("WriteText(HTTP/1.1) lacks %q; got:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "HTTP/2 frames") {
+		t.Errorf("WriteText(HTTP/1.1) shows HTTP/2 frames:\n%s", out)
 	}
 }
