@@ -23,7 +23,12 @@
 //     unacknowledged or 5 s have passed since the scope's last one, checked
 //     on each DATA frame, connection first, each in its own write; PINGs
 //     answered, never sent) and HTTP/1.1 (a request with Content-Length, a
-//     chunked response, nothing sent back but the kernel's ACKs).
+//     chunked response, nothing sent back but the kernel's ACKs), on a
+//     socket with Chromium's 45 s TCP keepalive rather than Go's 15 s.
+//
+// A Connect server refuses a stream with a 200 response whose
+// end-of-stream message carries the error: the stream opens, then ends,
+// as a browser's fetch sees it.
 //
 // grpc-go speaks only gRPC and a browser cannot read gRPC's trailers, so
 // CheckKind refuses those combinations. The default codec is JSON for

@@ -165,6 +165,9 @@ func (e *Engine) Connect(ctx context.Context, nc net.Conn, m Meter) (*Conn, erro
 		c.closeEarly()
 		return nil, status.Error(codes.Canceled, "engine closed")
 	}
+	if e.cfg.Profile == ProfileBrowser {
+		browserKeepAlive(nc)
+	}
 	if err := c.handshake(ctx); err != nil {
 		c.closeEarly()
 		return nil, err
@@ -193,6 +196,19 @@ func (e *Engine) Connect(ctx context.Context, nc net.Conn, m Meter) (*Conn, erro
 	}
 	e.serveOwn(c)
 	return c, nil
+}
+
+// chromeKeepAlive is Chromium's TCP keepalive (kTCPKeepAliveSeconds in
+// net/socket/tcp_socket_posix.cc, idle and interval alike), against Go's
+// dialer default of 15 s, which at a 15 s heartbeat races the heartbeat
+// and sends probes Chromium would not.
+const chromeKeepAlive = 45 * time.Second
+
+// browserKeepAlive gives a browser's socket Chromium's keepalive.
+func browserKeepAlive(nc net.Conn) {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: chromeKeepAlive, Interval: chromeKeepAlive})
+	}
 }
 
 // handshake runs TLS, when configured, and checks ALPN.
