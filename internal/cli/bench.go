@@ -83,15 +83,23 @@ at fleet scale, and why?" It opens --clients Gateway.Subscribe streams, ramps
 them up, waits out a warm-up, then measures --duration of steady idle:
 
   - bytes read and written on every client socket, attributed frame by frame
-    (protobuf, gRPC prefix, HTTP/2 frame headers, TLS records, the client's
-    own WINDOW_UPDATE and PING replies), both directions;
+    (protobuf or JSON messages, their envelopes, HTTP/2 frame headers or
+    HTTP/1.1 chunk framing, TLS records, the client's own WINDOW_UPDATE and
+    PING replies), both directions;
   - segments from the kernel's TCP_INFO, so TCP/IP headers and pure ACKs
     are counted too, and the counting connections are checked against it;
   - heartbeat gaps against the interval, late and missed heartbeats;
   - memory per stream in bench and in the server (from its /metrics).
 
-Each figure is set beside the wire-cost model, and the total is projected
-to --scales clients at --project-interval.
+The clients speak --protocol (gRPC, Connect, gRPC-Web) over --http 2 or
+1.1 with --codec proto or json, and behave on the wire as --profile says:
+grpc-go (its dynamic BDP-probing window), grpc-go-static, or browser
+(Chromium's windows and WINDOW_UPDATE rule). --engine lean (the default)
+holds them on a few event loops for a few KiB each; --engine grpc-go runs
+real grpc-go clients, the ground truth of the grpc-go profiles.
+
+Each figure is set beside the client kind's wire-cost model, and the total
+is projected to --scales clients at --project-interval.
 
 Without --addr, bench starts its own gateway ('galaxyctl serve' as a child
 process on 127.0.0.1, port 0) with --heartbeat, and always stops it.
