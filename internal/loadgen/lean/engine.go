@@ -250,6 +250,8 @@ func (c *Conn) Usable() bool { return !c.dead.Load() }
 // Open opens client's stream on c, asking for userID's events, and
 // returns once its response header arrived: nil, or the stream's error.
 // When ctx ends first, the stream is cancelled and ctx's error returned.
+// It waits on c's serving goroutine, so Events methods must not call it
+// (nor Close).
 func (c *Conn) Open(ctx context.Context, client int, userID string) error {
 	if c.dead.Load() {
 		return status.Error(codes.Unavailable, "connection closed")
