@@ -88,6 +88,9 @@ func WriteText(w io.Writer, r *report.Report, name report.Namer) error {
 func writeHeader(e *errWriter, r *report.Report) {
 	c := r.Config
 	transport := "h2c"
+	if c.HTTP == "1.1" {
+		transport = "plaintext"
+	}
 	if c.TLS {
 		transport = "TLS"
 	}
