@@ -154,3 +154,38 @@ func TestCheckKind(t *testing.T) {
 		}
 	}
 }
+
+// Several streams share one HTTP/2 connection: the second request's
+// header block is encoded against the table the first one filled, as a
+// real client's encoder does, and the server decodes every one.
+func TestMultiplexedStreams(t *testing.T) {
+	for _, k := range []kind{
+		{ProtocolGRPC, HTTP2, CodecProto, ProfileGRPCGo, false, false},
+		{ProtocolConnect, HTTP2, CodecJSON, ProfileBrowser, true, false},
+		{ProtocolGRPCWeb, HTTP2, CodecProto, ProfileBrowser, false, true},
+	} {
+		t.Run(k.String(), func(t *testing.T) {
+			addr, tlsCfg := start(t, k, &gateway{interval: 10 * time.Millisecond})
+			c := newClient(t, k, addr, tlsCfg)
+			conn, _, err := c.open(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for i := 1; i < 4; i++ {
+				if err := conn.Open(ctx, i, "u"); err != nil {
+					t.Fatalf("Open(stream %d) = %v", i, err)
+				}
+			}
+			c.rec.waitFor(t, "heartbeats on all four streams", func() bool {
+				for i := range 4 {
+					if c.rec.heartbeats[i] < 2 {
+						return false
+					}
+				}
+				return true
+			})
+		})
+	}
+}
