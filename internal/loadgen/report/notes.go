@@ -206,13 +206,14 @@ func memoryNotes(n *notesBuilder, m *Measurement, r *Report) {
 		if m.Connected < 1000 {
 			small = " With only " + units.Count(m.Connected) + " streams the runtime's own growth weighs on these figures."
 		}
+		how := "; RSS delta over the connected streams at default GOGC, the ramp's freed pages returned to the system before the warm-up"
 		if m.Config.Engine == EngineGRPCGo {
-			n.add("bench holds about %s of RSS per stream: %s of Go heap and %s of goroutine stacks for %.1f goroutines. Most are grpc-go's: each ClientConn runs a transport reader and writer and its own resolver and balancer goroutines, and one more goroutine receives each stream; %s shares a ClientConn.%s",
-				units.IEC(mem.ClientBytesPerStream), units.IEC(mem.ClientHeapPerStream), units.IEC(mem.ClientStackPerStream),
+			n.add("bench holds about %s of RSS per stream (grpc-go engine%s): %s of Go heap and %s of goroutine stacks for %.1f goroutines. Most are grpc-go's: each ClientConn runs a transport reader and writer and its own resolver and balancer goroutines, and one more goroutine receives each stream; %s shares a ClientConn.%s",
+				units.IEC(mem.ClientBytesPerStream), how, units.IEC(mem.ClientHeapPerStream), units.IEC(mem.ClientStackPerStream),
 				mem.ClientGoroutinesPerStream, Hint{Field: "StreamsPerConn"}, small)
 		} else {
-			n.add("bench holds about %s of RSS per stream (%s of Go heap, %.2f goroutines): the lean engine serves idle connections from event loops, so a client is its connection's state, decoders and counters, plus its TLS connection when on.%s",
-				units.IEC(mem.ClientBytesPerStream), units.IEC(mem.ClientHeapPerStream), mem.ClientGoroutinesPerStream, small)
+			n.add("bench holds about %s of RSS per stream (lean engine%s): %s of Go heap and %.2f goroutines; the engine serves idle connections from event loops, so a client is its connection's state, decoders and counters, plus its TLS connection when on.%s",
+				units.IEC(mem.ClientBytesPerStream), how, units.IEC(mem.ClientHeapPerStream), mem.ClientGoroutinesPerStream, small)
 		}
 	}
 	if mem.KernelSocketBytesAfter > 0 && m.Connected > 0 {
