@@ -1,0 +1,10 @@
+//go:build !unix
+
+package portmux
+
+import "net"
+
+// newPeeker reports that this platform cannot peek: the router reads and
+// replays instead, and native gRPC connections then pin grpc-go's 32 KiB
+// read buffer (see the package doc).
+func newPeeker(net.Conn, int) (source, bool) { return nil, false }
