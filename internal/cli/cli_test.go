@@ -135,6 +135,13 @@ func TestValidationErrors(t *testing.T) {
 		{[]string{"--drain-timeout", "0s"}, serve, "--drain-timeout", "--drain-timeout must be positive"},
 		{[]string{"--max-connections", "-1"}, serve, "--max-connections", "--max-connections must be 0 (no limit) or positive"},
 		{[]string{"--signing-key", "/nonexistent.pem"}, serve, "--signing-key", "--signing-key: "},
+		{[]string{"--http-versions", "3"}, serve, "--http-versions", `--http-versions: "3" is not one of 1.1 or 2`},
+		{[]string{"--http-versions", "2,2"}, serve, "--http-versions", "--http-versions: 2 is given twice"},
+		{[]string{"--http-versions", ""}, serve, "--http-versions", "--http-versions needs at least one of 1.1 or 2"},
+		{[]string{"--cors-origin", "app.example.com"}, serve, "--cors-origin", `--cors-origin: "app.example.com" is not an origin: want scheme://host[:port]`},
+		{[]string{"--cors-origin", "https://app.example.com/"}, serve, "--cors-origin", `"https://app.example.com/" is not an origin`},
+		{[]string{"--web", "--role", "backend"}, serve, "--web", "--web needs a gateway: use --role all or gateway"},
+		{[]string{"--cors-origin", "*", "--role", "backend"}, serve, "--cors-origin", "--cors-origin needs a gateway"},
 		{[]string{"--tls-cert", "/nonexistent.crt", "--tls-key", "/nonexistent.key"}, serve, "--tls-cert", "--tls-cert /nonexistent.crt / --tls-key /nonexistent.key: open"},
 		{[]string{"--role", "gateway", "--backend", "127.0.0.1:1", "--backend-cacert", "/nonexistent.pem"}, serve, "--backend-cacert", "--backend-cacert: open /nonexistent.pem"},
 	}
@@ -169,7 +176,7 @@ func TestValidatePure(t *testing.T) {
 	s := &serveOptions{listen: "127.0.0.1:0", role: "all", freshness: 1, ringSize: 1, drainTimeout: 1,
 		slowClientTimeout: 1, clientReplayEvents: 1, clientReplayAge: 1, clientReplayBytes: 1,
 		limits:         pipeline.DefaultLimits(),
-		signingKeyFile: "/nonexistent.pem", tlsCert: "/nonexistent.crt", tlsKey: "/nonexistent.key"}
+		signingKeyFile: "/nonexistent.pem", tlsCert: "/nonexistent.crt", tlsKey: "/nonexistent.key", httpVersions: httpVersions}
 	if err := s.validate(); err != nil {
 		t.Errorf("serve validate() with missing files = %v, want nil", err)
 	}

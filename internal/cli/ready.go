@@ -18,12 +18,13 @@ type readyInfo struct {
 	TLS         bool   `json:"tls"`
 	TLSCAFile   string `json:"tls_ca_file,omitempty"`
 	PublicKey   string `json:"signing_public_key,omitempty"`
+	WebURL      string `json:"web_url,omitempty"`
 	PID         int    `json:"pid"`
 }
 
 func newReadyInfo(info pipeline.Info, caFile string) readyInfo {
 	r := readyInfo{GRPCAddr: info.Addr, MetricsAddr: info.MetricsAddr, Role: info.Role, TLS: info.TLS,
-		TLSCAFile: caFile, PID: os.Getpid()}
+		TLSCAFile: caFile, WebURL: info.WebURL, PID: os.Getpid()}
 	if info.PublicKey != nil {
 		if b, err := gateway.MarshalPublicKeyPEM(info.PublicKey); err == nil {
 			r.PublicKey = string(b)

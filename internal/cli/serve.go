@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"galaxy/galaxyctl/internal/gateway"
+	"galaxy/galaxyctl/internal/httpstack"
 	"galaxy/galaxyctl/internal/pipeline"
 )
 
@@ -62,6 +63,9 @@ type serveOptions struct {
 	publicKeyFile      string
 	drainTimeout       time.Duration
 	limits             pipeline.Limits
+	web                bool
+	corsOrigins        []string
+	httpVersions       []string
 
 	// Resolved by complete from the flags and the files they name.
 	signingKey   ed25519.PrivateKey
@@ -82,6 +86,12 @@ func newServeCmd(g *globalOptions, runF func(context.Context, *serveOptions) err
             silence so idle streams survive proxies
   all       both, the gateway consuming the backend in-process (default)
 
+The port speaks native gRPC, Connect and gRPC-Web, over HTTP/1.1 and
+HTTP/2 (h2c in plaintext; with TLS, ALPN picks one of --http-versions), so
+browsers (connect-web) and gRPC clients alike can follow the gateway.
+--web serves a page at / that does, as a browser sees it; --cors-origin
+lets pages of other origins call the gateway.
+
 gRPC health and server reflection are always served, so grpcurl works
 against it. SIGINT or SIGTERM drains: client streams end with UNAVAILABLE,
 then the server stops within --drain-timeout.`,
@@ -92,7 +102,10 @@ then the server stops within --drain-timeout.`,
   galaxyctl serve --role gateway --listen 127.0.0.1:7071 --backend 127.0.0.1:7070
 
   # any free port; the bound addresses are written as JSON once serving
-  galaxyctl serve --listen 127.0.0.1:0 --ready-file /tmp/galaxy.json`,
+  galaxyctl serve --listen 127.0.0.1:0 --ready-file /tmp/galaxy.json
+
+  # the browser page over HTTPS (HTTP/2), and a page elsewhere allowed to call
+  galaxyctl serve --web --tls-self-signed --cors-origin https://ops.example.com`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.complete(); err != nil {
@@ -135,7 +148,11 @@ then the server stops within --drain-timeout.`,
 	fs.IntVar(&o.limits.MaxConnections, "max-connections", 0, "most client connections held at once (0: no limit beyond open files)")
 	fs.DurationVar(&o.limits.HandshakeTimeout, "handshake-timeout", o.limits.HandshakeTimeout, "close a new connection that has not finished its TLS handshake and HTTP/2 preface within this")
 	fs.DurationVar(&o.limits.MaxConnectionIdle, "max-connection-idle", o.limits.MaxConnectionIdle, "close (GOAWAY) a connection that has had no stream for this long")
+	fs.BoolVar(&o.web, "web", false, "serve a page at / that follows the gateway with connect-web, as a browser sees it")
+	fs.StringArrayVar(&o.corsOrigins, "cors-origin", nil, "let browser pages of this origin (scheme://host[:port], or *) call the gateway; repeatable (default: none)")
+	fs.StringSliceVar(&o.httpVersions, "http-versions", []string{"1.1", "2"}, "HTTP versions served: 1.1, 2 or both (with TLS, what ALPN offers); native gRPC needs 2")
 	registerEnumCompletion(cmd, "role", serveRoles)
+	registerEnumCompletion(cmd, "http-versions", httpVersions)
 	for _, f := range []string{"signing-key", "tls-cert", "tls-key", "ready-file", "public-key-file", "backend-cacert"} {
 		_ = cmd.MarkFlagFilename(f)
 	}
@@ -216,6 +233,36 @@ func (o *serveOptions) validate() error {
 	if o.limits.MaxConnections < 0 {
 		return usagef("--max-connections must be 0 (no limit) or positive, got %d", o.limits.MaxConnections)
 	}
+	return o.validateHTTP()
+}
+
+// httpVersions are the values --http-versions accepts.
+var httpVersions = []string{"1.1", "2"}
+
+// validateHTTP checks the flags of the browser-facing side.
+func (o *serveOptions) validateHTTP() error {
+	if len(o.httpVersions) == 0 {
+		return usagef("--http-versions needs at least one of %s", joinOr(httpVersions))
+	}
+	for i, v := range o.httpVersions {
+		if !contains(httpVersions, v) {
+			return usagef("--http-versions: %q is not one of %s", v, joinOr(httpVersions))
+		}
+		if contains(o.httpVersions[:i], v) {
+			return usagef("--http-versions: %s is given twice", v)
+		}
+	}
+	for _, origin := range o.corsOrigins {
+		if err := httpstack.CheckOrigin(origin); err != nil {
+			return usagef("--cors-origin: %v", err)
+		}
+	}
+	if o.web && o.role == "backend" {
+		return usagef("--web needs a gateway: use --role all or gateway")
+	}
+	if len(o.corsOrigins) > 0 && o.role == "backend" {
+		return usagef("--cors-origin needs a gateway: use --role all or gateway")
+	}
 	return nil
 }
 
@@ -287,6 +334,9 @@ func (o *serveOptions) pipelineConfig() pipeline.Config {
 		MetricsListen:      o.metricsListen,
 		SigningKey:         o.signingKey,
 		TLS:                o.serverTLS,
+		HTTPVersions:       o.httpVersions,
+		CORSOrigins:        o.corsOrigins,
+		Web:                o.web,
 		Limits:             o.limits,
 		Logger:             o.g.Logger(),
 	}

@@ -4,12 +4,14 @@ import (
 	"crypto/ed25519"
 	"crypto/tls"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 
 	"galaxy/galaxyctl/internal/gateway"
+	"galaxy/galaxyctl/internal/httpstack"
 )
 
 // The roles a Pipeline can run.
@@ -66,6 +68,15 @@ type Config struct {
 	SigningKey ed25519.PrivateKey
 	// TLS, if set, is served on Listen; nil serves plaintext (h2c).
 	TLS *tls.Config
+	// HTTPVersions are the HTTP versions served, "1.1" and "2"; empty
+	// means both. With TLS, ALPN offers only these; in plaintext the other
+	// is refused with a message. Native gRPC needs "2".
+	HTTPVersions []string
+	// CORSOrigins are the browser origins allowed to call the gateway from
+	// pages of their own (scheme://host[:port], or "*"); none by default.
+	CORSOrigins []string
+	// Web serves the operator's page at "/" (with a gateway).
+	Web bool
 	// Limits bound what one client can make the servers hold; the zero
 	// value means DefaultLimits().
 	Limits Limits
@@ -127,6 +138,18 @@ func (c Config) withDefaults() (Config, error) {
 		return c, &ConfigError{Field: "Backend", Value: c.Backend, Accepted: "empty unless Role is gateway"}
 	case !(c.PublishRate >= 0) || c.PublishRate > 0 && c.Role == RoleGateway:
 		return c, &ConfigError{Field: "PublishRate", Value: c.PublishRate, Accepted: "0, or a positive rate with a backend"}
+	case c.Web && c.Role == RoleBackend:
+		return c, &ConfigError{Field: "Web", Value: true, Accepted: "false with RoleBackend: the page follows a gateway"}
+	}
+	for _, v := range c.HTTPVersions {
+		if v != "1.1" && v != "2" {
+			return c, &ConfigError{Field: "HTTPVersions", Value: v, Accepted: `"1.1" and "2"`}
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		if err := httpstack.CheckOrigin(o); err != nil {
+			return c, &ConfigError{Field: "CORSOrigins", Value: fmt.Sprintf("%q", o), Accepted: "scheme://host[:port] in lower case, or *"}
+		}
 	}
 	if c.Limits == (Limits{}) {
 		c.Limits = DefaultLimits()
@@ -138,4 +161,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = zap.NewNop()
 	}
 	return c, nil
+}
+
+// serves reports whether c serves HTTP version v ("1.1" or "2").
+func (c Config) serves(v string) bool {
+	return len(c.HTTPVersions) == 0 || slices.Contains(c.HTTPVersions, v)
 }

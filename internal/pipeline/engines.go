@@ -11,6 +11,7 @@ import (
 
 	"galaxy/galaxyctl/internal/backend"
 	"galaxy/galaxyctl/internal/gateway"
+	"galaxy/galaxyctl/internal/httpstack"
 	gatewayv1 "galaxy/galaxyctl/proto/galaxy/gateway/v1"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
 )
@@ -87,6 +88,20 @@ func (p *Pipeline) linkBackend() error {
 		return fmt.Errorf("in-process backend link: %w", err)
 	}
 	p.backConn = conn
+	return nil
+}
+
+// publicKey is the gateway's public key, nil without a gateway.
+func (p *Pipeline) publicKey() []byte {
+	if p.gw == nil {
+		return nil
+	}
+	return p.gw.PublicKey()
+}
+
+// httpGateway is the gateway as the net/http stack serves it, nil without
+// one.
+func (p *Pipeline) httpGateway() httpstack.Gateway {
 	return nil
 }
 

@@ -65,6 +65,8 @@ type Info struct {
 	TLS         bool
 	// PublicKey verifies the gateway's signatures; nil with RoleBackend.
 	PublicKey ed25519.PublicKey
+	// WebURL is the page's address with Config.Web, else empty.
+	WebURL string
 }
 
 // Start builds and starts the pipeline for cfg. It returns once the servers
@@ -101,11 +103,17 @@ func Start(ctx context.Context, cfg Config) (*Pipeline, error) {
 	}
 	info := p.Info()
 	fields := []zap.Field{zap.String("grpc_addr", info.Addr), zap.String("role", cfg.Role),
-		zap.Bool("tls", info.TLS), zap.String("metrics_addr", info.MetricsAddr)}
+		zap.Bool("tls", info.TLS), zap.String("metrics_addr", info.MetricsAddr), zap.Strings("http_versions", cfg.HTTPVersions)}
 	if cfg.Role != RoleBackend { // only a gateway sends heartbeats
 		fields = append(fields, zap.Duration("heartbeat", cfg.Heartbeat))
 	}
 	p.log.Info("serving", fields...)
+	if info.WebURL != "" {
+		p.log.Info("serving the page that follows the gateway as a browser does", zap.String("url", info.WebURL))
+	}
+	if !cfg.serves("2") {
+		p.log.Warn("HTTP/2 is not served: native gRPC clients (tail, publish, grpcurl, gateways) cannot connect")
+	}
 	return p, nil
 }
 
@@ -129,6 +137,9 @@ func (p *Pipeline) build() error {
 		if err := p.buildGateway(); err != nil {
 			return err
 		}
+	}
+	if err := p.front.buildHTTP(p.cfg, p.httpGateway(), p.publicKey()); err != nil {
+		return err
 	}
 	if p.cfg.MetricsListen != "" {
 		ln, err := listenTCP("MetricsListen", p.cfg.MetricsListen)
@@ -205,6 +216,13 @@ func (p *Pipeline) Info() Info {
 	}
 	if p.gw != nil {
 		info.PublicKey = p.gw.PublicKey()
+	}
+	if p.cfg.Web {
+		scheme := "http"
+		if info.TLS {
+			scheme = "https"
+		}
+		info.WebURL = scheme + "://" + info.Addr + "/"
 	}
 	return info
 }
