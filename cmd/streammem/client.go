@@ -106,7 +106,7 @@ func (cl *client) dial(ctx context.Context) (net.Conn, error) {
 	if cl.c.HTTP == "1.1" {
 		alpn = "http/1.1"
 	}
-	tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}}) //nolint:gosec // serve's own self-signed certificate
+	tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{alpn}})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, err
 	}
@@ -147,6 +147,7 @@ func (cl *client) streamH1(c net.Conn, ready func()) error {
 	if err != nil {
 		return err
 	}
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("status %s", resp.Status)
 	}

@@ -78,7 +78,7 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }()
 		*bin = filepath.Join(dir, "galaxyctl")
 		build := exec.CommandContext(ctx, "go", "build", "-o", *bin, "./cmd/galaxyctl")
 		build.Stderr = os.Stderr
@@ -103,7 +103,9 @@ func main() {
 		}
 	}
 	if !*jsonOut {
-		printTable(os.Stdout, rows)
+		if err := printTable(os.Stdout, rows); err != nil {
+			fail(err)
+		}
 	}
 }
 
@@ -193,7 +195,7 @@ func startServe(ctx context.Context, bin string, useTLS bool, heartbeat time.Dur
 		return nil, err
 	}
 	s := &serve{cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(s.done); os.RemoveAll(dir) }()
+	go func() { _ = cmd.Wait(); close(s.done); _ = os.RemoveAll(dir) }()
 	deadline := time.After(30 * time.Second)
 	for {
 		b, err := os.ReadFile(ready)
@@ -233,15 +235,18 @@ func (s *serve) stop() {
 	}
 }
 
-func printTable(w io.Writer, rows []row) {
-	fmt.Fprintln(w, "| protocol | codec | HTTP | TLS | RSS KiB/stream | heap KiB/stream | goroutines/stream | failed |")
-	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+func printTable(w io.Writer, rows []row) error {
+	var b strings.Builder
+	b.WriteString("| protocol | codec | HTTP | TLS | RSS KiB/stream | heap KiB/stream | goroutines/stream | failed |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rows {
 		tls := "no"
 		if r.TLS {
 			tls = "yes"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.1f | %.1f | %.1f | %d |\n", r.Protocol, r.Codec, r.HTTP, tls,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.1f | %.1f | %.1f | %d |\n", r.Protocol, r.Codec, r.HTTP, tls,
 			r.RSSPerStream/1024, r.HeapPerStream/1024, r.GoroutinesPer, r.Failed)
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

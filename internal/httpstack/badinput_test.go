@@ -10,8 +10,14 @@ import (
 	"testing"
 )
 
-// do sends one request and returns the response with its whole body.
-func do(ctx context.Context, t *testing.T, hc *http.Client, method, url string, header map[string]string, body []byte) (*http.Response, string) {
+// reply is a response read to its end.
+type reply struct {
+	StatusCode int
+	Header     http.Header
+}
+
+// do sends one request and returns the response and its whole body.
+func do(ctx context.Context, t *testing.T, hc *http.Client, method, url string, header map[string]string, body []byte) (reply, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
@@ -29,7 +35,7 @@ func do(ctx context.Context, t *testing.T, hc *http.Client, method, url string, 
 	if err != nil {
 		t.Fatalf("%s %s: reading the body: %v", method, url, err)
 	}
-	return resp, string(b)
+	return reply{resp.StatusCode, resp.Header}, string(b)
 }
 
 const subscribePath = "/galaxy.gateway.v1.Gateway/Subscribe"
@@ -61,7 +67,7 @@ func TestBadInput(t *testing.T) {
 			405, msgSubscribeVerb, map[string]string{"Allow": "POST"}},
 		{"gRPC-Web text", "1.1", "POST", subscribePath, map[string]string{"Content-Type": "application/grpc-web-text"}, []byte("!!not base64!!"),
 			415, msgGRPCWebText, nil},
-		{"gRPC over HTTP/1.1", "1.1", "POST", subscribePath, map[string]string{"Content-Type": "application/grpc"}, envelope(0, nil),
+		{"gRPC over HTTP/1.1", "1.1", "POST", subscribePath, map[string]string{"Content-Type": "application/grpc"}, envelope(nil),
 			505, msgGRPCOverHTTP1, nil},
 		{"gRPC+json over HTTP/1.1, another method", "1.1", "POST", "/grpc.health.v1.Health/Check", map[string]string{"Content-Type": "application/grpc+json"}, nil,
 			505, msgGRPCOverHTTP1, nil},
@@ -77,7 +83,7 @@ func TestBadInput(t *testing.T) {
 			map[string]string{"Content-Type": "application/connect+json", "Connect-Protocol-Version": "1"}, nil,
 			200, `"code":"unimplemented"`, nil},
 		{"refused by the gateway", "1.1", "POST", subscribePath,
-			map[string]string{"Content-Type": "application/connect+json", "Connect-Protocol-Version": "1"}, envelope(0, []byte(`{"userId":"refuse"}`)),
+			map[string]string{"Content-Type": "application/connect+json", "Connect-Protocol-Version": "1"}, envelope([]byte(`{"userId":"refuse"}`)),
 			200, `{"error":{"code":"invalid_argument","message":"user_id refused by the test"}}`, nil},
 		{"page without --web", "1.1", "GET", "/", nil, nil, 404, msgNoPage, nil},
 	}

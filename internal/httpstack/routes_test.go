@@ -43,7 +43,7 @@ func TestStreamContentTypesServed(t *testing.T) {
 				case <-ctx.Done():
 				}
 			}()
-			resp, body := do(ctx, t, httpClient("2"), http.MethodPost, s.url+subscribePath, header, envelope(0, msg))
+			resp, body := do(ctx, t, httpClient("2"), http.MethodPost, s.url+subscribePath, header, envelope(msg))
 			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), strings.TrimSuffix(ct, "+proto")) {
 				t.Errorf("POST %s = %d %s %q, want 200 and a stream", ct, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 			}

@@ -72,9 +72,9 @@ func TestSubscribeEveryProtocol(t *testing.T) {
 }
 
 // rawSubscribe posts a Connect Subscribe on a raw HTTP/1.1 connection and
-// returns the connection and a reader positioned at the response body's
-// first chunk, once the response headers have arrived.
-func rawSubscribe(ctx context.Context, t *testing.T, s *testServer, contentType string, extra string, msg []byte) (net.Conn, *bufio.Reader, *http.Response) {
+// returns the connection, a reader positioned at the response body's
+// first chunk, and the response header, once it has arrived.
+func rawSubscribe(ctx context.Context, t *testing.T, s *testServer, contentType string, extra string, msg []byte) (net.Conn, *bufio.Reader, rawResponse) {
 	t.Helper()
 	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.addr)
 	if err != nil {
@@ -84,7 +84,7 @@ func rawSubscribe(ctx context.Context, t *testing.T, s *testServer, contentType 
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
-	body := envelope(0, msg)
+	body := envelope(msg)
 	fmt.Fprintf(c, "POST /galaxy.gateway.v1.Gateway/Subscribe HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n",
 		s.addr, contentType, len(body), extra)
 	_, _ = c.Write(body)
@@ -93,12 +93,23 @@ func rawSubscribe(ctx context.Context, t *testing.T, s *testServer, contentType 
 	if err != nil {
 		t.Fatalf("reading the response header: %v", err)
 	}
-	return c, br, resp
+	// The body is read raw from br. Closing it drains it, so the
+	// connection is closed first.
+	t.Cleanup(func() { c.Close(); resp.Body.Close() })
+	return c, br, rawResponse{resp.Status, resp.StatusCode, resp.Header, resp.TransferEncoding}
 }
 
-func envelope(flags byte, msg []byte) []byte {
+// rawResponse is a response's header, its body left on the connection.
+type rawResponse struct {
+	Status           string
+	StatusCode       int
+	Header           http.Header
+	TransferEncoding []string
+}
+
+// envelope frames msg as one uncompressed message.
+func envelope(msg []byte) []byte {
 	b := make([]byte, 5, 5+len(msg))
-	b[0] = flags
 	binary.BigEndian.PutUint32(b[1:], uint32(len(msg)))
 	return append(b, msg...)
 }
@@ -116,7 +127,7 @@ func TestHeadersAtOnceOneChunkPerSend(t *testing.T) {
 	}
 	s.send(ctx, t, heartbeat)
 	msg := []byte(`{"eventType":"gateway.heartbeat"}`)
-	want := fmt.Sprintf("%x\r\n%s\r\n", len(msg)+5, envelope(0, msg))
+	want := fmt.Sprintf("%x\r\n%s\r\n", len(msg)+5, envelope(msg))
 	got := make([]byte, len(want))
 	if _, err := io.ReadFull(br, got); err != nil || string(got) != want {
 		t.Fatalf("heartbeat on the wire = %q, %v; want one uncompressed chunk %q", got, err, want)

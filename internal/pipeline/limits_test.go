@@ -79,9 +79,8 @@ func TestLimitsEachStack(t *testing.T) {
 			{"header over 16 KiB", "X-Big: " + strings.Repeat("h", 20<<10) + "\r\n", []byte("{}"), http.StatusRequestHeaderFieldsTooLarge},
 			{"message over 1 MiB", "", bytes.Repeat([]byte(" "), 2<<20), http.StatusTooManyRequests},
 		} {
-			resp := rawHTTP1(ctx, t, addr, "POST", healthCheck, "Content-Type: application/json\r\n"+tc.header, tc.body)
-			if resp.StatusCode != tc.want {
-				t.Errorf("%s over HTTP/1.1 = %s, want %d", tc.name, resp.Status, tc.want)
+			if got := rawHTTP1(ctx, t, addr, "POST", healthCheck, "Content-Type: application/json\r\n"+tc.header, tc.body); got != tc.want {
+				t.Errorf("%s over HTTP/1.1 = %d, want %d", tc.name, got, tc.want)
 			}
 		}
 	})
@@ -96,8 +95,9 @@ func envelope(contentType, json string) []byte {
 	return append([]byte{0, 0, 0, 0, byte(len(msg))}, msg...)
 }
 
-// rawHTTP1 sends one HTTP/1.1 request on a connection of its own.
-func rawHTTP1(ctx context.Context, t *testing.T, addr, method, path, header string, body []byte) *http.Response {
+// rawHTTP1 sends one HTTP/1.1 request on a connection of its own and
+// returns the response's status code.
+func rawHTTP1(ctx context.Context, t *testing.T, addr, method, path, header string, body []byte) int {
 	t.Helper()
 	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -113,7 +113,8 @@ func rawHTTP1(ctx context.Context, t *testing.T, addr, method, path, header stri
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	return resp
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // TestHandshakeTimeoutEachStack checks that connections that say too

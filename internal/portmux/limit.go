@@ -26,8 +26,8 @@ type limiter struct {
 	stop     chan struct{}
 }
 
-func newLimiter(max int) *limiter {
-	return &limiter{max: max, held: make(map[net.Conn]struct{}), freed: make(chan struct{}, 1), stop: make(chan struct{})}
+func newLimiter(n int) *limiter {
+	return &limiter{max: n, held: make(map[net.Conn]struct{}), freed: make(chan struct{}, 1), stop: make(chan struct{})}
 }
 
 // reserve waits for a free slot, for the next Accept; it fails with
@@ -110,14 +110,6 @@ func (l *limiter) close() {
 		l.closed = true
 		close(l.stop)
 	}
-}
-
-// held reports how many connections hold a slot, after a sweep.
-func (l *limiter) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sweepLocked()
-	return len(l.held)
 }
 
 // isClosed reports whether c, a socket, has been closed. A connection that

@@ -27,6 +27,7 @@
 package portmux
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -93,7 +94,9 @@ type Router struct {
 	http  *chanListener
 	limit *limiter
 
-	stop     chan struct{} // closed by Close
+	stop     chan struct{}   // closed by Close
+	ctx      context.Context // canceled by Close: ends TLS handshakes
+	cancel   context.CancelFunc
 	mu       sync.Mutex
 	inflight map[net.Conn]struct{} // connections being routed
 	closed   bool
@@ -132,6 +135,7 @@ func New(ln net.Listener, cfg Config) *Router {
 		inflight: make(map[net.Conn]struct{}),
 		stop:     make(chan struct{}),
 	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 	if cfg.MaxConns > 0 {
 		r.limit = newLimiter(cfg.MaxConns)
 	}
@@ -218,6 +222,7 @@ func (r *Router) Close() error {
 	r.closeOnce.Do(func() {
 		err = r.ln.Close()
 		close(r.stop)
+		r.cancel()
 		r.mu.Lock()
 		r.closed = true
 		for c := range r.inflight {
@@ -279,7 +284,9 @@ func (r *Router) decide(c net.Conn, deadline time.Time) (net.Conn, destination, 
 		return r.sniffed(c, newReader(c, r.cfg.MaxHeaderBytes), deadline)
 	}
 	tc := tls.Server(c, r.cfg.TLS)
-	if err := tc.Handshake(); err != nil {
+	ctx, cancel := context.WithDeadline(r.ctx, deadline)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, 0, err
 	}
 	if tc.ConnectionState().NegotiatedProtocol != "h2" {
