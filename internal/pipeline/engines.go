@@ -100,9 +100,12 @@ func (p *Pipeline) publicKey() []byte {
 }
 
 // httpGateway is the gateway as the net/http stack serves it, nil without
-// one.
+// one: the same fan-out grpc-go's Subscribe drives.
 func (p *Pipeline) httpGateway() httpstack.Gateway {
-	return nil
+	if p.gw == nil {
+		return nil
+	}
+	return p.gw
 }
 
 func (p *Pipeline) publicKeyPEM() string {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -203,5 +204,73 @@ func TestMaxConnectionsBothStacks(t *testing.T) {
 	keepAlive.CloseIdleConnections()
 	if servingStatus(ctx, late, "") != healthpb.HealthCheckResponse_SERVING {
 		t.Error("gRPC connection after an HTTP/1.1 one closed: not served")
+	}
+}
+
+// TestStreamsPerConnectionEachStack opens one stream more than the limit
+// on one HTTP/2 connection, all at once, as a client that ignores
+// SETTINGS_MAX_CONCURRENT_STREAMS would: each stack serves the first 1024
+// and refuses the last with RST_STREAM REFUSED_STREAM. (Browsers and Go's
+// clients queue the extra stream instead.)
+func TestStreamsPerConnectionEachStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 2 × 1,025 streams")
+	}
+	p := start(t, Config{Role: RoleAll, Heartbeat: time.Hour})
+	for _, st := range []struct{ name, contentType string }{
+		{"grpc-go", "application/grpc"},
+		{"net/http", "application/connect+proto"},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := testContext(t)
+			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", p.Info().Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			fr := http2.NewFramer(c, c)
+			fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+			var hb bytes.Buffer
+			enc := hpack.NewEncoder(&hb)
+			go func() {
+				_, _ = io.WriteString(c, http2.ClientPreface)
+				_ = fr.WriteSettings()
+				for i := range DefaultMaxStreamsPerConn + 1 {
+					hb.Reset()
+					for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":authority", "x"},
+						{":path", "/galaxy.gateway.v1.Gateway/Subscribe"}, {"content-type", st.contentType}, {"te", "trailers"}} {
+						_ = enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+					}
+					id := uint32(2*i + 1)
+					_ = fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndHeaders: true})
+					_ = fr.WriteData(id, true, []byte{0, 0, 0, 0, 0})
+				}
+			}()
+			last := uint32(2*DefaultMaxStreamsPerConn + 1)
+			served, refused := 0, http2.ErrCode(0)
+			for served < DefaultMaxStreamsPerConn || refused == 0 {
+				f, err := fr.ReadFrame()
+				if err != nil {
+					t.Fatalf("after %d streams served, refused %v: %v", served, refused, err)
+				}
+				switch f := f.(type) {
+				case *http2.MetaHeadersFrame:
+					if f.PseudoValue("status") == "200" && f.StreamID != last {
+						served++
+					}
+				case *http2.RSTStreamFrame:
+					if f.StreamID != last {
+						t.Fatalf("stream %d reset with %v, want only stream %d refused", f.StreamID, f.ErrCode, last)
+					}
+					if refused == 0 { // then STREAM_CLOSED for its DATA
+						refused = f.ErrCode
+					}
+				}
+			}
+			if refused != http2.ErrCodeRefusedStream {
+				t.Errorf("stream %d over the limit reset with %v, want REFUSED_STREAM", last, refused)
+			}
+		})
 	}
 }
