@@ -57,6 +57,7 @@ function payloadText(b: Uint8Array): string {
 function showStats(): void {
   view.setText("n-valid", String(counts.valid));
   view.setText("n-invalid", String(counts.invalid));
+  view.mark("n-invalid", "bad", counts.invalid > 0);
   view.setText("n-other", String(counts.other));
   view.setText("n-heartbeats", String(seen.heartbeats));
   view.setText("interval", intervalMs > 0 ? duration(intervalMs) : "–");
@@ -140,11 +141,18 @@ function message(ev: GatewayEvent, at: number): void {
   });
 }
 
+/** The HTTP version the page itself came over (its stream's too, when
+ * they share the origin): " over h2", " over http/1.1", or "". */
+function pageProtocol(): string {
+  const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+  return nav?.nextHopProtocol && baseUrl === location.origin ? ` over ${nav.nextHopProtocol}` : "";
+}
+
 function subscribe(userId: string, protocol: Protocol, binary: boolean): void {
   follower?.stop();
   view.clearEvents();
   view.banner(null);
-  const transport = `${protocol === "grpc-web" ? "gRPC-Web" : "Connect"}, ${binary ? "binary proto" : "JSON"}`;
+  const transport = `${protocol === "grpc-web" ? "gRPC-Web" : "Connect"}, ${binary ? "binary proto" : "JSON"}${pageProtocol()}`;
   view.setText("endpoint", `${transport} → ${baseUrl}/galaxy.gateway.v1.Gateway/Subscribe`);
   view.setText("filter", userId ? `user ${userId} and broadcasts` : "every event");
   const f = new Follower({ baseUrl, protocol, binary, token, userId, lastEventId: query.get("last") ?? "" }, {
@@ -157,7 +165,9 @@ function subscribe(userId: string, protocol: Protocol, binary: boolean): void {
     ended: (reason, retryInMs) => {
       seen.ended.push(reason);
       view.notice("error", `stream ended: ${reason}; reconnecting in ${duration(retryInMs)}`);
-      void refreshKey();
+      // A restarted gateway may sign with another key: fetch it before
+      // the next stream's events need it.
+      return refreshKey();
     },
   });
   follower = f;

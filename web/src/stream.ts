@@ -38,7 +38,9 @@ export interface FollowHandlers {
   started(info: StartInfo): void;
   /** Every message, heartbeats included, with the time it arrived. */
   message(ev: GatewayEvent, at: number): void;
-  ended(reason: string, retryInMs: number): void;
+  /** The stream broke; the next attempt waits for the returned promise
+   * (and the backoff), so the handler can refresh what it depends on. */
+  ended(reason: string, retryInMs: number): Promise<void> | void;
 }
 
 const minDelayMs = 500;
@@ -58,6 +60,7 @@ export class Follower {
   private intervalMs = 0;
   private abort: AbortController | null = null;
   private stopped = false;
+  private receivedInLastAttempt = false;
   private readonly transport: Transport;
 
   constructor(private readonly opts: FollowOptions, private readonly on: FollowHandlers) {
@@ -94,14 +97,11 @@ export class Follower {
         delay = minDelayMs;
       }
       const wait = Math.round(delay * (0.8 + 0.4 * Math.random()));
-      this.on.ended(reason, wait);
       this.on.state("waiting", `reconnecting in ${(wait / 1000).toFixed(1)} s`);
-      await sleep(wait);
+      await Promise.all([sleep(wait), this.on.ended(reason, wait)]);
       delay = Math.min(delay * 2, maxDelayMs);
     }
   }
-
-  private receivedInLastAttempt = false;
 
   /** One stream, to its end. */
   private async once(attempt: number): Promise<void> {

@@ -69,6 +69,11 @@ export class View {
     }
   }
 
+  /** mark sets or clears one class of an element. */
+  mark(id: string, cls: string, on: boolean): void {
+    byId(id).classList.toggle(cls, on);
+  }
+
   /** The missed-events banner; null hides it. */
   banner(text: string | null): void {
     const b = byId("banner");
