@@ -46,7 +46,10 @@ const (
 type GatewayClient interface {
 	// Subscribe streams events for one user (or every event when user_id is
 	// empty). After each silence of one heartbeat interval the gateway sends
-	// an event with only event_type = "gateway.heartbeat" set.
+	// an event with only event_type = "gateway.heartbeat" set. The response
+	// header says where the stream starts, with the keys the backend's
+	// SubscribePush uses (galaxy-start, galaxy-missed-events,
+	// galaxy-resume-cursor; see galaxy.push.v1).
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest]) (*connect.ServerStreamForClient[v1.GatewayEvent], error)
 }
 
@@ -84,7 +87,10 @@ func (c *gatewayClient) Subscribe(ctx context.Context, req *connect.Request[v1.S
 type GatewayHandler interface {
 	// Subscribe streams events for one user (or every event when user_id is
 	// empty). After each silence of one heartbeat interval the gateway sends
-	// an event with only event_type = "gateway.heartbeat" set.
+	// an event with only event_type = "gateway.heartbeat" set. The response
+	// header says where the stream starts, with the keys the backend's
+	// SubscribePush uses (galaxy-start, galaxy-missed-events,
+	// galaxy-resume-cursor; see galaxy.push.v1).
 	Subscribe(context.Context, *connect.Request[v1.SubscribeRequest], *connect.ServerStream[v1.GatewayEvent]) error
 }
 

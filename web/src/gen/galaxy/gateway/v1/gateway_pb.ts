@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file galaxy/gateway/v1/gateway.proto.
  */
 export const file_galaxy_gateway_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("Ch9nYWxheHkvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFnYWxheHkuZ2F0ZXdheS52MSIjChBTdWJzY3JpYmVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkimQEKDEdhdGV3YXlFdmVudBISCgpldmVudF90eXBlGAEgASgJEhAKCGV2ZW50X2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSDwoHcGF5bG9hZBgEIAEoDBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglzaWduYXR1cmUYBiABKAwyXgoHR2F0ZXdheRJTCglTdWJzY3JpYmUSIy5nYWxheHkuZ2F0ZXdheS52MS5TdWJzY3JpYmVSZXF1ZXN0Gh8uZ2FsYXh5LmdhdGV3YXkudjEuR2F0ZXdheUV2ZW50MAFCNFoyZ2FsYXh5L2dhbGF4eWN0bC9wcm90by9nYWxheHkvZ2F0ZXdheS92MTtnYXRld2F5djFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9nYWxheHkvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFnYWxheHkuZ2F0ZXdheS52MSI6ChBTdWJzY3JpYmVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFQoNbGFzdF9ldmVudF9pZBgCIAEoCSKZAQoMR2F0ZXdheUV2ZW50EhIKCmV2ZW50X3R5cGUYASABKAkSEAoIZXZlbnRfaWQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRIPCgdwYXlsb2FkGAQgASgMEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXNpZ25hdHVyZRgGIAEoDDJeCgdHYXRld2F5ElMKCVN1YnNjcmliZRIjLmdhbGF4eS5nYXRld2F5LnYxLlN1YnNjcmliZVJlcXVlc3QaHy5nYWxheHkuZ2F0ZXdheS52MS5HYXRld2F5RXZlbnQwAUI0WjJnYWxheHkvZ2FsYXh5Y3RsL3Byb3RvL2dhbGF4eS9nYXRld2F5L3YxO2dhdGV3YXl2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * SubscribeRequest selects the events a client receives.
@@ -33,6 +33,19 @@ export type SubscribeRequest = Message<"galaxy.gateway.v1.SubscribeRequest"> & {
    * @generated from field: string user_id = 1;
    */
   userId: string;
+
+  /**
+   * last_event_id resumes the stream after that event, as Server-Sent
+   * Events' Last-Event-ID does: the gateway replays every event after it
+   * that it still holds in its recent-event window and that matches
+   * user_id, exactly once, then continues live. When the id is not in the
+   * window (too old, or from another backend incarnation) the whole window
+   * is replayed and the response header says so (galaxy-start: reset).
+   * Empty: start live.
+   *
+   * @generated from field: string last_event_id = 2;
+   */
+  lastEventId: string;
 };
 
 /**
@@ -101,7 +114,10 @@ export const Gateway: GenService<{
   /**
    * Subscribe streams events for one user (or every event when user_id is
    * empty). After each silence of one heartbeat interval the gateway sends
-   * an event with only event_type = "gateway.heartbeat" set.
+   * an event with only event_type = "gateway.heartbeat" set. The response
+   * header says where the stream starts, with the keys the backend's
+   * SubscribePush uses (galaxy-start, galaxy-missed-events,
+   * galaxy-resume-cursor; see galaxy.push.v1).
    *
    * @generated from rpc galaxy.gateway.v1.Gateway.Subscribe
    */
