@@ -42,8 +42,9 @@ func testPage(t *testing.T, useTLS bool) {
 	}
 	gw := startGateway(ctx, t, cfg)
 	origin, wantProto := "https://"+gw.cfg.Listen, "h2"
+	var proxy *tamperProxy
 	if !useTLS {
-		proxy := startTamperProxy(t, gw.cfg.Listen, []byte("dGFtcGVyLW1l"), []byte("dGFtcGVyLW1m")) // "tamper-me" → "tamper-mf"
+		proxy = startTamperProxy(t, gw.cfg.Listen, []byte("dGFtcGVyLW1l"), []byte("dGFtcGVyLW1m")) // "tamper-me" → "tamper-mf"
 		origin, wantProto = "http://"+proxy.addr(), "http/1.1"
 	}
 	tab := browser(ctx, t, spki)
@@ -66,6 +67,7 @@ func testPage(t *testing.T, useTLS bool) {
 		gw.publish(ctx, "tampered", "", "tamper-me")
 		waitPage(tab, t, `__galaxy.events.some(e => e.type === "tampered" && e.verdict === "invalid" && e.payload === "tamper-mf")`,
 			"the event altered in transit, shown as invalid")
+		checkResume(ctx, t, tab, gw, proxy)
 	}
 
 	before := evaluate[int](tab, t, `__galaxy.heartbeats`)
@@ -85,6 +87,30 @@ func testPage(t *testing.T, useTLS bool) {
 		t.Fatalf("screenshot: %v", err)
 	}
 	keepScreenshot(t, fmt.Sprintf("page-%s.png", strings.ReplaceAll(wantProto, "/", "")), png)
+}
+
+// checkResume cuts the page's connections while the gateway stays up and
+// publishes meanwhile: the page must reconnect with last_event_id, the
+// gateway resume (galaxy-start: resume), and the event arrive exactly once
+// with nothing said to be missed.
+func checkResume(ctx context.Context, t *testing.T, tab context.Context, gw *gateway, proxy *tamperProxy) {
+	t.Helper()
+	starts := evaluate[int](tab, t, `__galaxy.starts.length`)
+	proxy.cut()
+	gw.publish(ctx, "during.cut", "", `{"cut":true}`)
+	waitPage(tab, t, fmt.Sprintf(`__galaxy.starts.length > %d && __galaxy.state === "live"`, starts), "a reconnect after the cut")
+	if got := evaluate[string](tab, t, `__galaxy.starts[__galaxy.starts.length-1].start`); got != "resume" {
+		t.Errorf("galaxy-start after a cut = %q, want resume", got)
+	}
+	waitPage(tab, t, `__galaxy.events.some(e => e.type === "during.cut" && e.verdict === "valid")`, "the event published during the cut")
+	gw.publish(ctx, "after.cut", "", "{}")
+	waitPage(tab, t, `__galaxy.events.some(e => e.type === "after.cut")`, "an event after the cut")
+	if n := evaluate[int](tab, t, `__galaxy.events.filter(e => e.type === "during.cut").length`); n != 1 {
+		t.Errorf("the event published during the cut arrived %d times, want once", n)
+	}
+	if evaluate[bool](tab, t, `__galaxy.missed`) {
+		t.Error("the page says events may have been missed after a resume that missed none")
+	}
 }
 
 // waitPage polls the page until expr holds, and fails with what the page

@@ -93,6 +93,17 @@ func (p *tamperProxy) relay(dst io.Writer, src io.Reader) {
 	}
 }
 
+// cut closes every connection relayed so far, as a network that drops
+// them would; new ones are relayed as before.
+func (p *tamperProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		_ = c.Close()
+		delete(p.conns, c)
+	}
+}
+
 func (p *tamperProxy) close() {
 	_ = p.ln.Close()
 	p.mu.Lock()
