@@ -1,7 +1,6 @@
 package portmux
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 const clientPreface = http2.ClientPreface
@@ -44,6 +42,7 @@ type sniffResult struct {
 func (r *Router) sniff(c net.Conn, src source, deadline time.Time) (sniffResult, error) {
 	var res sniffResult
 	var nudgeAt time.Time // when the client's SETTINGS wait for ours
+	var h2 *h2Sniffer
 	for {
 		wait := deadline
 		if !res.nudged && !nudgeAt.IsZero() && nudgeAt.Before(deadline) {
@@ -67,16 +66,17 @@ func (r *Router) sniff(c net.Conn, src source, deadline time.Time) (sniffResult,
 			continue
 		}
 		res.h2 = true
-		ct, gotSettings, err := firstContentType(b[len(clientPreface):], r.cfg.MaxHeaderBytes)
+		if h2 == nil {
+			h2 = newH2Sniffer(r.cfg.MaxHeaderBytes)
+		}
+		ct, err := h2.feed(b[len(clientPreface):])
 		switch {
 		case err == nil:
 			res.contentType = ct
 			return res, nil
-		case !errors.Is(err, errNeedMore):
+		case !errors.Is(err, errNeedMore), src.full():
 			return res, nil
-		case src.full():
-			return res, nil
-		case gotSettings && nudgeAt.IsZero():
+		case h2.gotSettings && !h2.inBlock && nudgeAt.IsZero():
 			nudgeAt = time.Now().Add(r.cfg.SettingsDelay)
 		}
 	}
@@ -87,41 +87,6 @@ func (r *Router) sniff(c net.Conn, src source, deadline time.Time) (sniffResult,
 func writeSettings(c net.Conn, deadline time.Time) error {
 	_ = c.SetWriteDeadline(deadline)
 	return http2.NewFramer(c, nil).WriteSettings()
-}
-
-// errNeedMore says the bytes so far end before the first header block does.
-var errNeedMore = errors.New("need more bytes")
-
-// firstContentType decodes the frames in b, which follow the client
-// preface, up to the end of the first header block and returns its
-// content-type; gotSettings reports the client's SETTINGS among them.
-func firstContentType(b []byte, maxHeaderBytes int) (ct string, gotSettings bool, err error) {
-	fr := http2.NewFramer(io.Discard, bytes.NewReader(b))
-	// The client may not exceed the default frame size before it has the
-	// server's SETTINGS, and the router advertises nothing else.
-	fr.SetMaxReadFrameSize(16 << 10)
-	fr.MaxHeaderListSize = uint32(maxHeaderBytes)
-	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	for {
-		f, err := fr.ReadFrame()
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return "", gotSettings, errNeedMore
-			}
-			return "", gotSettings, err
-		}
-		switch f := f.(type) {
-		case *http2.SettingsFrame:
-			gotSettings = gotSettings || !f.IsAck()
-		case *http2.MetaHeadersFrame:
-			for _, hf := range f.RegularFields() {
-				if hf.Name == "content-type" {
-					return hf.Value, gotSettings, nil
-				}
-			}
-			return "", gotSettings, nil
-		}
-	}
 }
 
 // isGRPC reports whether a request of content type ct is native gRPC with
