@@ -30,10 +30,14 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// chromiumPath finds Debian's chromium. Without it the tests skip, unless
-// GALAXY_REQUIRE_CHROMIUM is set (CI sets it), when they fail.
+// chromiumPath finds the browser: $CHROMIUM, or Debian's chromium on the
+// PATH. Without it the tests skip, unless GALAXY_REQUIRE_CHROMIUM is set
+// (CI sets it), when they fail.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
