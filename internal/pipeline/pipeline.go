@@ -19,6 +19,7 @@ import (
 
 	"galaxy/galaxyctl/internal/backend"
 	"galaxy/galaxyctl/internal/gateway"
+	"galaxy/galaxyctl/internal/portmux"
 	"galaxy/galaxyctl/internal/subscribe"
 	"galaxy/galaxyctl/internal/telemetry"
 	pushv1 "galaxy/galaxyctl/proto/galaxy/push/v1"
@@ -110,6 +111,9 @@ func Start(ctx context.Context, cfg Config) (*Pipeline, error) {
 	p.log.Info("serving", fields...)
 	if info.WebURL != "" {
 		p.log.Info("serving the page that follows the gateway as a browser does", zap.String("url", info.WebURL))
+	}
+	if !portmux.Peeks && cfg.TLS == nil {
+		p.log.Info("this platform cannot peek at connections: the router reads and replays them, and each native gRPC connection pins grpc-go's 32 KiB read buffer")
 	}
 	if !cfg.serves("2") {
 		p.log.Warn("HTTP/2 is not served: native gRPC clients (tail, publish, grpcurl, gateways) cannot connect")

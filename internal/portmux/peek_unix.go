@@ -12,6 +12,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// Peeks reports whether this platform peeks at plaintext connections
+// (MSG_PEEK) and so hands grpc-go its sockets untouched.
+const Peeks = true
+
 // peekPool holds the first-size peek buffers: routing is brief, so a few
 // buffers serve every connection.
 var peekPool = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
