@@ -118,6 +118,8 @@ func combos() []combo {
 	var out []combo
 	for _, tls := range []bool{false, true} {
 		out = append(out, combo{"grpc", "proto", "2", tls})
+		// gRPC with the JSON codec: routed to net/http, connect-go's gRPC.
+		out = append(out, combo{"grpc", "json", "2", tls})
 		for _, h := range []string{"1.1", "2"} {
 			out = append(out, combo{"connect", "json", h, tls}, combo{"connect", "proto", h, tls}, combo{"grpc-web", "proto", h, tls})
 		}

@@ -49,14 +49,20 @@ func testPage(t *testing.T, useTLS bool) {
 	}
 	tab := browser(ctx, t, spki)
 	protos := watchProtocols(tab)
-	if err := chromedp.Do(tab, chromedp.Navigate(origin+"/")); err != nil {
+	// A client token in the fragment (issue 11's client tokens): the
+	// browser never sends the fragment, the page sends it as Authorization.
+	if err := chromedp.Do(tab, chromedp.Navigate(origin+"/#token=test-token")); err != nil {
 		t.Fatalf("navigate %s: %v", origin, err)
 	}
 
 	waitPage(tab, t, `__galaxy.state === "live" && __galaxy.key !== null && __galaxy.heartbeats >= 4`, "four heartbeats")
 	checkGaps(tab, t)
-	if got := protos.of(origin + "/galaxy.gateway.v1.Gateway/Subscribe"); got != wantProto {
+	subscribeURL := origin + "/galaxy.gateway.v1.Gateway/Subscribe"
+	if got := protos.of(subscribeURL); got != wantProto {
 		t.Errorf("Subscribe's HTTP version in Chromium = %q, want %s", got, wantProto)
+	}
+	if got := protos.authorization(subscribeURL); got != "Bearer test-token" {
+		t.Errorf("Subscribe's Authorization in Chromium = %q, want Bearer test-token", got)
 	}
 
 	for i := range 3 {
@@ -152,22 +158,37 @@ func checkGaps(tab context.Context, t *testing.T) {
 	}
 }
 
-// protocols records the HTTP version of each response Chromium receives.
+// protocols records the HTTP version of each response Chromium receives,
+// and the Authorization header of each request it sends.
 type protocols struct {
-	mu sync.Mutex
-	by map[string]string
+	mu   sync.Mutex
+	by   map[string]string
+	auth map[string]string
 }
 
 func watchProtocols(tab context.Context) *protocols {
-	p := &protocols{by: map[string]string{}}
+	p := &protocols{by: map[string]string{}, auth: map[string]string{}}
 	_ = chromedp.Listen(tab, func(ev any) {
-		if e, ok := ev.(*network.EventResponseReceived); ok {
-			p.mu.Lock()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventResponseReceived:
 			p.by[e.Response.URL] = e.Response.Protocol
-			p.mu.Unlock()
+		case *network.EventRequestWillBeSent:
+			for k, v := range e.Request.Headers {
+				if strings.EqualFold(k, "Authorization") {
+					p.auth[e.Request.URL] = fmt.Sprint(v)
+				}
+			}
 		}
 	})
 	return p
+}
+
+func (p *protocols) authorization(url string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.auth[url]
 }
 
 func (p *protocols) of(url string) string {
