@@ -70,20 +70,25 @@ var (
 	sampleCursor = regexp.MustCompile(`[0-9a-f]{16}-[0-9a-f]{16}`)
 	sampleTime   = regexp.MustCompile(`\d\d:\d\d:\d\d\\\.\d\d\d`)
 	sampleNumber = regexp.MustCompile(`\d+(\\\.\d+)?`)
-	sampleSpace  = regexp.MustCompile(`\s+`)
+	// sampleDuration is a duration in a sample: a gap the README shows as
+	// 1.0s may print as 997.4ms, so any duration stands for any other.
+	sampleDuration = regexp.MustCompile(`\b\d+(\\\.\d+)?(ms|s)\b`)
+	sampleSpace    = regexp.MustCompile(`\s+`)
 )
 
 // sampleRegexp turns a sample line into a pattern for a whole output line:
-// any cursor, time of day and number stand for any other, "..." for any
+// any cursor, time of day, duration and number stand for any other, "..." for any
 // text, and a run of blanks for any run.
 func sampleRegexp(sample string) *regexp.Regexp {
 	q := regexp.QuoteMeta(sample)
 	q = strings.ReplaceAll(q, `\.\.\.`, "\x00A")
 	q = sampleCursor.ReplaceAllString(q, "\x00C")
 	q = sampleTime.ReplaceAllString(q, "\x00T")
+	q = sampleDuration.ReplaceAllString(q, "\x00D")
 	q = sampleNumber.ReplaceAllString(q, `\d+(\.\d+)?`)
 	q = sampleSpace.ReplaceAllString(q, `\s+`)
-	q = strings.NewReplacer("\x00A", ".*", "\x00C", `[0-9a-f]{16}-[0-9a-f]{16}`, "\x00T", `\d\d:\d\d:\d\d\.\d+`).Replace(q)
+	q = strings.NewReplacer("\x00A", ".*", "\x00C", `[0-9a-f]{16}-[0-9a-f]{16}`, "\x00T", `\d\d:\d\d:\d\d\.\d+`,
+		"\x00D", `\d+(\.\d+)?(ms|s)`).Replace(q)
 	return regexp.MustCompile(`^` + q + `$`)
 }
 
@@ -306,4 +311,23 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestSampleRegexp pins what a README sample line stands for.
+func TestSampleRegexp(t *testing.T) {
+	for _, c := range []struct {
+		sample, line string
+		match        bool
+	}{
+		{"13:04:06.124  gateway.heartbeat     (1.0s since the last message)", "03:33:06.961  gateway.heartbeat     (997.4ms since the last message)", true},
+		{"13:04:06.124  gateway.heartbeat     (1.0s since the last message)", "03:33:06.961  gateway.heartbeat     (1.0s since the stream started)", false},
+		{"synthetic.tick  user-4  0.4ms  5f1c0b7e9a3d2c11-0000000000000009  signature=valid  {\"seq\":4,...}",
+			"synthetic.tick  user-4  1.4ms  5eb56e3bef1a53bc-0000000000000008  signature=valid  {\"seq\":4,\"at\":\"x\"}", true},
+		{"all 2 events verified", "all 3 events verified", true},
+		{"all 2 events verified", "1 of 2 events failed verification", false},
+	} {
+		if got := sampleRegexp(c.sample).MatchString(c.line); got != c.match {
+			t.Errorf("sampleRegexp(%q).MatchString(%q) = %v, want %v", c.sample, c.line, got, c.match)
+		}
+	}
 }

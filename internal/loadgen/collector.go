@@ -157,6 +157,8 @@ type socketMeter struct {
 	sock, plain *wire.Counter
 }
 
+func (m *socketMeter) BeginIO()             { m.sock.BeginIO() }
+func (m *socketMeter) EndIO()               { m.sock.EndIO() }
 func (m *socketMeter) SocketRead(p []byte)  { m.sock.Received(p) }
 func (m *socketMeter) SocketWrote(p []byte) { m.sock.Sent(p) }
 func (m *socketMeter) PlainRead(p []byte)   { m.plain.Received(p) }

@@ -1,8 +1,10 @@
 package loadgen
 
 import (
+	"runtime"
 	"sync"
 	"syscall"
+	"time"
 
 	"galaxy/galaxyctl/internal/loadgen/probe"
 	"galaxy/galaxyctl/internal/loadgen/report"
@@ -19,24 +21,39 @@ type connRecord struct {
 }
 
 // read reads the socket's TCP_INFO and, right after, its counting
-// connection's byte totals: paired per socket, the two views differ only by
-// a read or write in the instant between them.
+// connection's byte totals: paired per socket, the two views describe the
+// same instant unless a read or write was in flight between them, and
+// then the pair is retaken.
 func (rec *connRecord) read() (probe.TCPSample, error) {
 	if rec.ctr == nil {
 		return probe.ReadTCPInfo(rec.sys)
 	}
-	// Bracket the syscall: if the counters moved during it, a read or
-	// write landed in between and the pair is retaken.
 	for try := 0; ; try++ {
-		r0, w0 := rec.ctr.Totals()
-		s, err := probe.ReadTCPInfo(rec.sys)
-		r1, w1 := rec.ctr.Totals()
-		if err != nil || (r0 == r1 && w0 == w1) || try == 3 {
-			s.ConnRead, s.ConnWritten = r1, w1
+		var s probe.TCPSample
+		var err error
+		r, w, stable := rec.ctr.Paired(func() { s, err = probe.ReadTCPInfo(rec.sys) })
+		if err != nil || stable || try == pairTries {
+			s.ConnRead, s.ConnWritten = r, w
 			return s, err
+		}
+		// An event loop is between a syscall and its counting: a
+		// moment's work, unless the scheduler preempted it there, so
+		// yield first, then wait a little.
+		if try < pairTries/2 {
+			runtime.Gosched()
+		} else {
+			time.Sleep(pairWait)
 		}
 	}
 }
+
+// pairTries and pairWait bound the retakes of an unstable pair to about
+// 3 ms: an event loop counts a syscall's bytes microseconds after it
+// returns, unless it is preempted in between on a loaded machine.
+const (
+	pairTries = 64
+	pairWait  = 100 * time.Microsecond
+)
 
 // addWindow adds one socket's window, from base to end, to t.
 func addWindow(t *report.TCPTotals, rec *connRecord, base, end probe.TCPSample) {

@@ -30,6 +30,11 @@ type Events interface {
 // them. Its methods are called from one goroutine at a time per
 // connection.
 type Meter interface {
+	// BeginIO and EndIO bracket each read or write syscall an event loop
+	// makes on the socket, its SocketRead or SocketWrote included, so a
+	// TCP_INFO reading paired with the counters can tell it was in flight.
+	BeginIO()
+	EndIO()
 	SocketRead(p []byte)
 	SocketWrote(p []byte)
 	// PlainRead and PlainWrote are the HTTP bytes inside TLS; without TLS

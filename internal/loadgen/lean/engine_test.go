@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -86,6 +87,7 @@ type meter struct {
 	tlsIn, tlsOut   wire.TLSStats
 	moved           syscall.RawConn
 	closing         int
+	io              atomic.Uint64
 }
 
 func newMeter(tlsOn bool, httpVersion string) *meter {
@@ -104,6 +106,8 @@ func newMeter(tlsOn bool, httpVersion string) *meter {
 	return m
 }
 
+func (m *meter) BeginIO()                 { m.io.Add(1) }
+func (m *meter) EndIO()                   { m.io.Add(1) }
 func (m *meter) SocketRead(p []byte)      { m.sockIn.Received(p) }
 func (m *meter) SocketWrote(p []byte)     { m.sockOut.Sent(p) }
 func (m *meter) PlainRead(p []byte)       { m.plIn.Received(p) }

@@ -190,7 +190,13 @@ func (l *loop) handle(fd int, events uint32) {
 	if events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP) == 0 {
 		return
 	}
+	m := c.sock.meter
+	m.BeginIO()
 	n, err := unix.Read(fd, l.rbuf)
+	if n > 0 {
+		m.SocketRead(l.rbuf[:n])
+	}
+	m.EndIO()
 	switch {
 	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
 	case err != nil:
@@ -318,10 +324,12 @@ func (s *sockConn) writeFD(p []byte) (int, error) {
 		s.wpend = append(s.wpend, p...)
 		return len(p), nil
 	}
+	s.meter.BeginIO()
 	n, err := writeNB(s.fd, p)
 	if n > 0 {
 		s.meter.SocketWrote(p[:n])
 	}
+	s.meter.EndIO()
 	if err != nil {
 		return n, err
 	}
@@ -336,9 +344,13 @@ func (s *sockConn) flushPending() error {
 	if len(s.wpend) == 0 || s.fd < 0 {
 		return nil
 	}
+	s.meter.BeginIO()
 	n, err := writeNB(s.fd, s.wpend)
 	if n > 0 {
 		s.meter.SocketWrote(s.wpend[:n])
+	}
+	s.meter.EndIO()
+	if n > 0 {
 		s.wpend = s.wpend[n:]
 		if len(s.wpend) == 0 {
 			s.wpend = nil

@@ -4,12 +4,10 @@ package lean
 
 import "errors"
 
-// received processes bytes read from the socket.
+// received processes bytes read from the socket, which the loop has
+// already reported to the meter.
 func (c *Conn) received(p *proc, raw, plain []byte) {
 	var err error
-	if len(raw) > 0 {
-		c.sock.meter.SocketRead(raw)
-	}
 	if c.tc == nil {
 		err = c.sess.feed(c, p, raw)
 	} else {

@@ -29,6 +29,33 @@ type Counter struct {
 	// read and written count bytes as the syscalls return, before the
 	// decoders take Mu, so TCP_INFO can be compared with them per socket.
 	read, written atomic.Uint64
+	// io is odd while an engine's read or write syscall is between its
+	// start and its counting (BeginIO, EndIO): the kernel may already
+	// show bytes the counters do not yet.
+	io atomic.Uint64
+}
+
+// BeginIO marks the start of a read or write syscall whose bytes the
+// engine reports to c (Received, Sent) before it calls EndIO. Engines that
+// make their syscalls themselves (an event loop) bracket each one, so
+// that Paired never pairs a kernel reading with counters that lag it.
+func (c *Counter) BeginIO() { c.io.Add(1) }
+
+// EndIO marks the end of the syscall BeginIO started, its bytes counted.
+func (c *Counter) EndIO() { c.io.Add(1) }
+
+// Paired calls kernel (a TCP_INFO reading of the same socket) between two
+// readings of the totals, and returns the later one. stable reports that
+// no syscall was between its start and its counting at any point, and
+// that none was counted in between: the kernel's figures and the totals
+// then describe the same instant.
+func (c *Counter) Paired(kernel func()) (read, written uint64, stable bool) {
+	s0 := c.io.Load()
+	r0, w0 := c.Totals()
+	kernel()
+	r1, w1 := c.Totals()
+	s1 := c.io.Load()
+	return r1, w1, s0 == s1 && s0%2 == 0 && r0 == r1 && w0 == w1
 }
 
 // NewCounter returns a Counter that feeds in and out under mu.
